@@ -1,0 +1,39 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "HymbaLens",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "HymbaKit", targets: ["HymbaKit"]),
+        .library(name: "HymbaAnalysis", targets: ["HymbaAnalysis"]),
+        .library(name: "HymbaPlot", targets: ["HymbaPlot"]),
+        .executable(name: "hymba-lens", targets: ["hymba-lens"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries: OpenBLAS for every matrix product, Cairo + Pango for drawing.
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CCairo", pkgConfig: "pangocairo",
+                       providers: [.apt(["libcairo2-dev", "libpango1.0-dev", "libpng-dev"])]),
+
+        .target(name: "HymbaKit", dependencies: ["CBLAS"]),
+        .target(name: "HymbaAnalysis", dependencies: ["HymbaKit"]),
+        .target(name: "HymbaPlot", dependencies: ["CCairo"]),
+        .executableTarget(
+            name: "hymba-lens",
+            dependencies: [
+                "HymbaKit", "HymbaAnalysis", "HymbaPlot",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        .testTarget(name: "HymbaKitTests", dependencies: ["HymbaKit"]),
+        .testTarget(name: "HymbaAnalysisTests", dependencies: ["HymbaAnalysis", "HymbaKit"]),
+        .testTarget(name: "HymbaPlotTests", dependencies: ["HymbaPlot"]),
+        .testTarget(name: "CLITests", dependencies: ["HymbaKit"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

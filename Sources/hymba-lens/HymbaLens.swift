@@ -1,0 +1,12 @@
+import ArgumentParser
+import HymbaKit
+
+@main
+struct HymbaLens: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hymba-lens",
+        abstract: "Run NVIDIA Hymba checkpoints exactly on the CPU and look inside them.",
+        version: HymbaKitInfo.version,
+        subcommands: []
+    )
+}

@@ -1,0 +1,5 @@
+import XCTest
+import HymbaPlot
+final class CairoLinkTests: XCTestCase {
+    func testCairoLinks() { XCTAssertTrue(HymbaPlotInfo.cairoVersion.hasPrefix("1.")) }
+}
