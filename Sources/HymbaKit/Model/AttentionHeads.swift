@@ -1,0 +1,127 @@
+import Foundation
+
+/// Receives attention probabilities while the attention kernel runs, one query row at a time,
+/// so maps and reductions are built without the kernel ever holding an H×T×T tensor.
+///
+/// Calls for different heads may arrive concurrently; calls for one head never do.
+protocol AttentionRowObserver: AnyObject {
+    /// Whether the observer needs head `h` at all (others are never reported).
+    func wants(head h: Int) -> Bool
+    /// Row `t` of head `h`: `probabilities[j]` is the weight of key `keys.meta[j]` for
+    /// `j < keys.meta.count`, and of key `keys.window.lowerBound + j − keys.meta.count` after;
+    /// masked keys carry exactly 0.
+    func observe(head h: Int, query t: Int, probabilities: UnsafePointer<Float>,
+                 keys: (meta: Range<Int>, window: Range<Int>))
+}
+
+/// Multi-head attention with grouped K/V over precomputed (post-RoPE) queries and keys:
+///
+/// ```
+/// s[h,t,u] = q[t,h] · k[u,g] / sqrt(hd),   g = h div G
+/// p[h,t,:] = softmax over allowed u,       A_out[t, h·vd ..< (h+1)·vd] = Σ_u p[h,t,u] · v[u,g]
+/// ```
+/// Per KV group and block of query rows, the group's G query heads are stacked into one matrix
+/// and scored by sgemm against only the keys the block may see (meta rows + window).
+struct AttentionHeads {
+    let heads: Int           // H
+    let kvHeads: Int         // Hkv
+    let headDim: Int         // hd
+    let valueDim: Int        // vd
+    let mask: AttentionMask
+
+    /// Query rows per block; the group's G heads are scored together, so a block is G·rows tall.
+    static let blockRows = 64
+
+    var groupSize: Int { heads / kvHeads }
+
+    /// - Parameters:
+    ///   - queries: row `t`, head `h` at `queries + t * queryStride + h * hd` (post-RoPE).
+    ///   - keys: `(T, Hkv·hd)` post-RoPE, row stride `keyStride`.
+    ///   - values: `(T, Hkv·vd)`, row stride `valueStride`.
+    ///   - output: `(T, H·vd)`, contiguous.
+    func run(rows: Int,
+             queries: UnsafePointer<Float>, queryStride: Int,
+             keys: UnsafePointer<Float>, keyStride: Int,
+             values: UnsafePointer<Float>, valueStride: Int,
+             output: UnsafeMutablePointer<Float>,
+             observer: AttentionRowObserver?) {
+        let g = groupSize, hd = headDim, vd = valueDim
+        let scale = 1 / Float(hd).squareRoot()
+        let blockCount = (rows + Self.blockRows - 1) / Self.blockRows
+        let maxKeys = rows
+        let stackedRows = g * Self.blockRows
+        let q = UnsafeMutablePointer<Float>.allocate(capacity: stackedRows * hd)
+        let scores = UnsafeMutablePointer<Float>.allocate(capacity: stackedRows * maxKeys)
+        let mixed = UnsafeMutablePointer<Float>.allocate(capacity: stackedRows * vd)
+        defer { q.deallocate(); scores.deallocate(); mixed.deallocate() }
+
+        for group in 0..<kvHeads {
+            for block in 0..<blockCount {
+                let t0 = block * Self.blockRows
+                let t1 = min(rows, t0 + Self.blockRows)
+                let b = t1 - t0
+                let keyRanges = mask.keyRanges(forQueries: t0..<t1)
+                let m = keyRanges.meta.count, w = keyRanges.window.count, nk = m + w
+
+                // Stack the group's heads: stacked row j·b + r is head (group·G + j), query t0 + r.
+                for j in 0..<g {
+                    let head = group * g + j
+                    for r in 0..<b {
+                        (q + (j * b + r) * hd).update(from: queries + (t0 + r) * queryStride + head * hd, count: hd)
+                    }
+                }
+                let keyBase = keys + group * hd
+                if m > 0 {
+                    BLAS.sgemm(transA: false, transB: true, m: g * b, n: m, k: hd, alpha: scale,
+                               a: q, lda: hd, b: keyBase + keyRanges.meta.lowerBound * keyStride, ldb: keyStride,
+                               c: scores, ldc: nk)
+                }
+                if w > 0 {
+                    BLAS.sgemm(transA: false, transB: true, m: g * b, n: w, k: hd, alpha: scale,
+                               a: q, lda: hd, b: keyBase + keyRanges.window.lowerBound * keyStride, ldb: keyStride,
+                               c: scores + m, ldc: nk)
+                }
+                for j in 0..<g {
+                    let head = group * g + j
+                    let reports = observer?.wants(head: head) ?? false
+                    for r in 0..<b {
+                        let t = t0 + r
+                        let row = scores + (j * b + r) * nk
+                        maskRow(row, query: t, keys: keyRanges)
+                        VectorMath.softmaxInPlace(row, count: nk)
+                        if reports { observer!.observe(head: head, query: t, probabilities: row, keys: keyRanges) }
+                    }
+                }
+                let valueBase = values + group * vd
+                if m > 0 {
+                    BLAS.sgemm(transA: false, transB: false, m: g * b, n: vd, k: m,
+                               a: scores, lda: nk, b: valueBase + keyRanges.meta.lowerBound * valueStride, ldb: valueStride,
+                               c: mixed, ldc: vd)
+                }
+                if w > 0 {
+                    BLAS.sgemm(transA: false, transB: false, m: g * b, n: vd, k: w,
+                               a: scores + m, lda: nk, b: valueBase + keyRanges.window.lowerBound * valueStride, ldb: valueStride,
+                               beta: m > 0 ? 1 : 0, c: mixed, ldc: vd)
+                }
+                for j in 0..<g {
+                    let head = group * g + j
+                    for r in 0..<b {
+                        (output + (t0 + r) * heads * vd + head * vd).update(from: mixed + (j * b + r) * vd, count: vd)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sets the scores of keys row `t` may not see to −∞ (they become exactly 0 in the softmax).
+    private func maskRow(_ row: UnsafeMutablePointer<Float>, query t: Int, keys: (meta: Range<Int>, window: Range<Int>)) {
+        let m = keys.meta.count
+        for j in 0..<m where !mask.allows(query: t, key: keys.meta.lowerBound + j) {
+            row[j] = -.infinity
+        }
+        let lo = keys.window.lowerBound
+        for j in 0..<keys.window.count where !mask.allows(query: t, key: lo + j) {
+            row[m + j] = -.infinity
+        }
+    }
+}

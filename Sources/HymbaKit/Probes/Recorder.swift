@@ -1,0 +1,45 @@
+/// Collects the tensors a `RecordingPlan` asks for during one forward pass.
+///
+/// The forward pass asks for a `LayerProbe` per layer; layers the plan does not mention get
+/// none and run with no probing cost at all.
+public final class Recorder {
+    public let plan: RecordingPlan
+    public let config: HymbaConfig
+    private let weights: HymbaWeights
+    /// Whether the first real token is the BOS (it then has its own attention-mass class).
+    private(set) var firstTokenIsBOS = false
+    private var stored: [String: Tensor] = [:]
+
+    init(plan: RecordingPlan, model: HymbaModel) {
+        self.plan = plan
+        self.config = model.config
+        self.weights = model.weights
+    }
+
+    func begin(ids: [Int]) {
+        stored = [:]
+        firstTokenIsBOS = ids.first.map { $0 == config.bosTokenID } ?? false
+    }
+
+    func probe(layer: Int, rows: Int) -> LayerProbe? {
+        guard HookPoint.allCases.contains(where: { plan.wants($0, layer: layer) }) else { return nil }
+        return LayerProbe(layer: layer, recorder: self, rows: rows)
+    }
+
+    func store(_ key: String, _ tensor: Tensor) { stored[key] = tensor }
+
+    func negA(layer: Int) -> Matrix { weights.layers[layer].negAByState }
+
+    /// The recorded tensors in a stable order: model keys, then layer by layer in hook order.
+    public var tensors: [(name: String, tensor: Tensor)] {
+        var out: [(String, Tensor)] = []
+        for key in ModelKey.allCases { if let t = stored[key.rawValue] { out.append((key.rawValue, t)) } }
+        for layer in 0..<config.hiddenLayers {
+            for point in HookPoint.allCases {
+                let key = point.key(layer: layer)
+                if let t = stored[key] { out.append((key, t)) }
+            }
+        }
+        return out
+    }
+}

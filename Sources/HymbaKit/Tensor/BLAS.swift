@@ -1,0 +1,73 @@
+import CBLAS
+
+/// Matrix products through OpenBLAS `cblas_sgemm` — the only place HymbaKit calls BLAS.
+///
+/// Every model projection is a PyTorch `Linear`: weight `W [out, in]`, row vectors `x [T, in]`,
+/// output `x · Wᵀ [T, out]`. One sgemm covers all T positions.
+public enum BLAS {
+    /// `C = alpha · op(A) · op(B) + beta · C` on raw row-major buffers with explicit leading
+    /// dimensions, so callers can address column blocks (attention heads) in place.
+    ///
+    /// - Parameters:
+    ///   - m, n, k: `op(A)` is `m×k`, `op(B)` is `k×n`, `C` is `m×n`.
+    ///   - lda, ldb, ldc: row strides of the stored A, B, C.
+    @inlinable
+    public static func sgemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+        alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        guard m > 0, n > 0 else { return }
+        if k == 0 {
+            // BLAS leaves C untouched for k = 0 only when beta = 1; make the semantics explicit.
+            for r in 0..<m { for j in 0..<n { c[r * ldc + j] *= beta } }
+            return
+        }
+        cblas_sgemm(CblasRowMajor,
+                    transA ? CblasTrans : CblasNoTrans,
+                    transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha,
+                    a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    /// `x · Wᵀ` for a PyTorch Linear weight `W [out, in]`.
+    public static func linear(_ x: Matrix, _ weight: Matrix) -> Matrix {
+        precondition(x.cols == weight.cols, "linear: input width \(x.cols) ≠ weight in \(weight.cols)")
+        var y = Matrix(rows: x.rows, cols: weight.rows)
+        linear(x, weight, accumulateInto: &y, beta: 0)
+        return y
+    }
+
+    /// `y = x · Wᵀ + beta · y` — with `beta = 1` this adds a projection onto the residual stream
+    /// without a temporary.
+    public static func linear(_ x: Matrix, _ weight: Matrix, accumulateInto y: inout Matrix, beta: Float) {
+        precondition(x.cols == weight.cols && y.rows == x.rows && y.cols == weight.rows,
+                     "linear: shapes \(x.shape)·\(weight.shape)ᵀ → \(y.shape)")
+        x.storage.withUnsafeBufferPointer { xp in
+            weight.storage.withUnsafeBufferPointer { wp in
+                y.storage.withUnsafeMutableBufferPointer { yp in
+                    sgemm(transA: false, transB: true, m: x.rows, n: weight.rows, k: x.cols,
+                          a: xp.baseAddress!, lda: x.cols, b: wp.baseAddress!, ldb: weight.cols,
+                          beta: beta, c: yp.baseAddress!, ldc: y.cols)
+                }
+            }
+        }
+    }
+
+    /// Plain `A · B`.
+    public static func matmul(_ a: Matrix, _ b: Matrix) -> Matrix {
+        precondition(a.cols == b.rows, "matmul: \(a.shape)·\(b.shape)")
+        var c = Matrix(rows: a.rows, cols: b.cols)
+        a.storage.withUnsafeBufferPointer { ap in
+            b.storage.withUnsafeBufferPointer { bp in
+                c.storage.withUnsafeMutableBufferPointer { cp in
+                    sgemm(transA: false, transB: false, m: a.rows, n: b.cols, k: a.cols,
+                          a: ap.baseAddress!, lda: a.cols, b: bp.baseAddress!, ldb: b.cols,
+                          c: cp.baseAddress!, ldc: c.cols)
+                }
+            }
+        }
+        return c
+    }
+}

@@ -1,0 +1,50 @@
+/// An n-dimensional tensor as it is stored in a recording or a golden file: a shape and
+/// row-major values, fp32 for activations and int64 for token ids.
+public struct Tensor: Equatable, Sendable {
+    public enum Values: Equatable, Sendable {
+        case float32([Float])
+        case int64([Int64])
+    }
+
+    public let shape: [Int]
+    public let values: Values
+
+    public init(shape: [Int], floats: [Float]) {
+        precondition(shape.reduce(1, *) == floats.count, "tensor shape \(shape) ≠ \(floats.count) values")
+        self.shape = shape
+        self.values = .float32(floats)
+    }
+
+    public init(shape: [Int], integers: [Int64]) {
+        precondition(shape.reduce(1, *) == integers.count, "tensor shape \(shape) ≠ \(integers.count) values")
+        self.shape = shape
+        self.values = .int64(integers)
+    }
+
+    public init(_ matrix: Matrix) {
+        self.init(shape: matrix.shape, floats: matrix.storage)
+    }
+
+    public var dtype: DType {
+        switch values {
+        case .float32: return .f32
+        case .int64: return .i64
+        }
+    }
+
+    public var elementCount: Int { shape.reduce(1, *) }
+
+    /// fp32 values (int64 values converted).
+    public var floats: [Float] {
+        switch values {
+        case .float32(let v): return v
+        case .int64(let v): return v.map { Float($0) }
+        }
+    }
+
+    /// A 2-D tensor as a matrix; higher ranks fold their leading axes into rows.
+    public var matrix: Matrix {
+        let cols = shape.last ?? 1
+        return Matrix(rows: cols == 0 ? 0 : elementCount / cols, cols: cols, storage: floats)
+    }
+}

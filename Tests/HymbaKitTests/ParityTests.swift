@@ -1,0 +1,69 @@
+import Foundation
+import XCTest
+@testable import HymbaKit
+
+/// The forward pass against the goldens recorded from the official reference, every key of
+/// every prompt of every fixture (bf16 and f32 weights).
+final class ParityTests: XCTestCase {
+    func testEveryGoldenKeyOfEveryFixtureMatches() throws {
+        let fixtures = Fixtures.parityFixtures
+        XCTAssertGreaterThanOrEqual(fixtures.count, 2, "expected tiny-bf16 and tiny-f32 under \(Fixtures.parity.path)")
+        var comparedKeys = 0
+        for fixture in fixtures {
+            let model = try HymbaModel(checkpoint: Checkpoint(directory: fixture))
+            for prompt in try Fixtures.prompts(of: fixture) {
+                let golden = try SafeTensorsFile(path: prompt.file.path)
+                let recorder = model.makeRecorder(plan: try RecordingPlan("all", config: model.config))
+                _ = try model.forward(ids: prompt.ids, recorder: recorder)
+                let errors = try Parity.compare(recording: recorder.tensors, golden: golden)
+                for (key, error) in errors.sorted(by: { $0.key < $1.key }) {
+                    XCTAssertLessThanOrEqual(error, Parity.relativeTolerance,
+                                             "\(fixture.lastPathComponent) \(prompt.file.lastPathComponent) \(key)")
+                }
+                comparedKeys += errors.count
+                let worst = errors.max { $0.value < $1.value }!
+                print("parity \(fixture.lastPathComponent)/\(prompt.file.lastPathComponent): \(errors.count) keys, worst \(worst.key) = \(worst.value)")
+            }
+        }
+        XCTAssertGreaterThan(comparedKeys, 100)
+    }
+
+    /// The criterion is sharp enough to catch a one-weight perturbation …
+    func testPerturbingOneWeightBreaksParity() throws {
+        let fixture = Fixtures.parity.appendingPathComponent("tiny-bf16")
+        let checkpoint = try Checkpoint(directory: fixture)
+        var weights = try HymbaWeights(checkpoint: checkpoint)
+        weights.layers[1].outProj.storage[7] += 0.05
+        let model = HymbaModel(config: checkpoint.config, weights: weights)
+        let prompt = try Fixtures.prompts(of: fixture)[0]
+        let worst = try worstLogitError(model, prompt)
+        XCTAssertGreaterThan(worst, Parity.relativeTolerance)
+    }
+
+    /// … and the RMSNorm eps 1e-5 bug the fixture README uses as its yardstick.
+    func testWrongNormEpsilonBreaksParity() throws {
+        for name in ["tiny-bf16", "tiny-f32"] {
+            let fixture = Fixtures.parity.appendingPathComponent(name)
+            let checkpoint = try Checkpoint(directory: fixture)
+            var config = checkpoint.config
+            config.rmsNormEps = 1e-5
+            let model = HymbaModel(config: config, weights: try HymbaWeights(checkpoint: checkpoint))
+            let worst = try worstError(model, try Fixtures.prompts(of: fixture)[0])
+            XCTAssertGreaterThan(worst, Parity.relativeTolerance, name)
+        }
+    }
+
+    private func worstLogitError(_ model: HymbaModel, _ prompt: Fixtures.Prompt) throws -> Float {
+        let golden = try SafeTensorsFile(path: prompt.file.path)
+        let logits = try model.forward(ids: prompt.ids)
+        return Parity.scaledError(logits.storage, try golden.floats("logits"))
+    }
+
+    private func worstError(_ model: HymbaModel, _ prompt: Fixtures.Prompt) throws -> Float {
+        let golden = try SafeTensorsFile(path: prompt.file.path)
+        let recorder = model.makeRecorder(plan: try RecordingPlan("logits,hidden", config: model.config))
+        _ = try model.forward(ids: prompt.ids, recorder: recorder)
+        let recorded = Dictionary(uniqueKeysWithValues: recorder.tensors.map { ($0.name, $0.tensor) })
+        return try recorded.map { Parity.scaledError($0.value.floats, try golden.floats($0.key)) }.max()!
+    }
+}
