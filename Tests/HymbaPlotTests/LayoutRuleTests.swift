@@ -1,0 +1,50 @@
+import XCTest
+@testable import HymbaPlot
+
+final class LayoutRuleTests: XCTestCase {
+    func testAutomaticCellSize() {
+        XCTAssertEqual(Legibility.automaticCellSize(count: 12), 16)
+        XCTAssertEqual(Legibility.automaticCellSize(count: 30), 16)
+        XCTAssertEqual(Legibility.automaticCellSize(count: 60), 8)
+        XCTAssertEqual(Legibility.automaticCellSize(count: 200), 2.4, accuracy: 1e-12)
+    }
+
+    func testLabelStride() {
+        XCTAssertEqual(Legibility.labelStride(cellSize: 16), 1)
+        XCTAssertEqual(Legibility.labelStride(cellSize: 8), 1)
+        XCTAssertEqual(Legibility.labelStride(cellSize: 7.9), 2)
+        XCTAssertEqual(Legibility.labelStride(cellSize: 2.4), 4)
+        XCTAssertEqual(Legibility.niceStride(cellSize: 2.4), 5)
+        XCTAssertEqual(Legibility.niceStride(cellSize: 0.24), 50)
+    }
+
+    func testAutomaticFigureSizeFollowsRule() throws {
+        let short = try Figure(panels: [.heatmap(Fixtures.attentionHeatmap(n: 12))]).resolvedSize()
+        let long = try Figure(panels: [.heatmap(Fixtures.attentionHeatmap(n: 120))]).resolvedSize()
+        XCTAssertGreaterThan(long.width, short.width)
+        XCTAssertLessThan(long.width, 480 + 260, "long maps stay at the 480 pt cap plus margins")
+        XCTAssertEqual(short.width, short.width.rounded(), "automatic sizes are whole points")
+    }
+
+    func testBoxStatisticsMatchNumpy() throws {
+        let stats = try XCTUnwrap(BoxStatistics(samples: Array(1...9).map(Double.init) + [100, .nan]))
+        XCTAssertEqual(stats.count, 10)
+        XCTAssertEqual(stats.lowerQuartile, 3.25, accuracy: 1e-12)
+        XCTAssertEqual(stats.median, 5.5, accuracy: 1e-12)
+        XCTAssertEqual(stats.upperQuartile, 7.75, accuracy: 1e-12)
+        XCTAssertEqual(stats.lowerWhisker, 1)
+        XCTAssertEqual(stats.upperWhisker, 9)
+        XCTAssertEqual(stats.outliers, [100])
+        XCTAssertNil(BoxStatistics(samples: [.nan]))
+        XCTAssertEqual(BoxStatistics(samples: [4])?.median, 4)
+    }
+
+    func testPNGRecordsResolution() throws {
+        let data = try Fixtures.groupedBars().renderData(format: .png, dpi: 200, width: 200, height: 150)
+        XCTAssertEqual(try XCTUnwrap(PNGMetadata.resolution(of: data)), 200, accuracy: 0.1)
+        let image = try RasterImage(pngData: data)
+        XCTAssertEqual(image.width, 556)
+        XCTAssertEqual(image.height, 417)
+        XCTAssertEqual(PNGMetadata.crc32(Data("IEND".utf8)), 0xAE42_6082)
+    }
+}

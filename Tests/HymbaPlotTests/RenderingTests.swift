@@ -1,0 +1,241 @@
+import XCTest
+@testable import HymbaPlot
+
+/// Every plot type to PNG, SVG and PDF; SVG and PDF are rasterised by real renderers
+/// (rsvg-convert, pdftoppm) and compared with Cairo's PNG of the same figure.
+final class RenderingTests: XCTestCase {
+    static let dpi = 144.0
+    /// Mean absolute difference (0–255 per channel) allowed between our PNG and another renderer's
+    /// raster of the SVG/PDF: antialiasing of text and edges differs slightly between renderers,
+    /// a layout difference (moved text, wrong size, missing element) gives 5 or more.
+    static let maxMeanDifference = 2.0
+
+    /// Renders `figure` in all three formats and checks sizes and agreement; returns the rasters.
+    @discardableResult
+    private func renderAllFormats(_ figure: Figure, name: String, in dir: TemporaryDirectory,
+                                  file: StaticString = #filePath, line: UInt = #line) throws -> [OutputFormat: RasterImage] {
+        let size = try figure.resolvedSize()
+        var rasters: [OutputFormat: RasterImage] = [:]
+        for format in OutputFormat.allCases {
+            let url = dir.file("\(name).\(format.rawValue)")
+            try figure.render(to: url, dpi: Self.dpi)
+            switch format {
+            case .png: rasters[format] = try RasterImage(contentsOf: url)
+            case .svg: rasters[format] = try ExternalRenderer.rasterizeSVG(url, dpi: Self.dpi, in: dir)
+            case .pdf:
+                let page = try XCTUnwrap(ExternalRenderer.pdfPageSize(url), file: file, line: line)
+                XCTAssertEqual(page.width, size.width, accuracy: 0.01, "PDF page width", file: file, line: line)
+                XCTAssertEqual(page.height, size.height, accuracy: 0.01, "PDF page height", file: file, line: line)
+                rasters[format] = try ExternalRenderer.rasterizePDF(url, dpi: Self.dpi, in: dir)
+            }
+        }
+        let png = try XCTUnwrap(rasters[.png])
+        XCTAssertEqual(png.width, Int((size.width * Self.dpi / 72).rounded()), "PNG width = points × dpi / 72", file: file, line: line)
+        XCTAssertEqual(png.height, Int((size.height * Self.dpi / 72).rounded()), "PNG height", file: file, line: line)
+        for format in [OutputFormat.svg, .pdf] {
+            let other = try XCTUnwrap(rasters[format])
+            let difference = try XCTUnwrap(png.meanAbsoluteDifference(to: other),
+                                           "\(format) raster is \(other.width)×\(other.height), PNG \(png.width)×\(png.height)",
+                                           file: file, line: line)
+            XCTAssertLessThan(difference, Self.maxMeanDifference, "\(name): \(format) vs PNG", file: file, line: line)
+        }
+        return rasters
+    }
+
+    // MARK: Heatmap
+
+    /// 3 × 4 map with the colour map's extremes, a masked cell and a NaN cell at known places.
+    private func knownHeatmap() throws -> Heatmap {
+        let values: [Float] = [0, 1, 0.5, 0.25,
+                               1, 0, 0.7, .nan,
+                               0.25, 0.5, 1, 0]
+        var mask = [Bool](repeating: false, count: 12)
+        mask[6] = true
+        return try Heatmap(values: values, rows: 3, cols: 4, rowLabels: ["<s>", "\n", "▁a"],
+                           colLabels: ["<0x0A>", "&", "é", "\t"], mask: mask,
+                           norm: .linear(min: 0, max: 1), title: "known", xLabel: "key", yLabel: "query")
+    }
+
+    private func cellCenter(_ layout: HeatmapLayout, row: Int, col: Int) -> Point {
+        Point(x: layout.map.minX + (Double(col) + 0.5) * layout.cellWidth,
+              y: layout.map.minY + (Double(row) + 0.5) * layout.cellHeight)
+    }
+
+    func testHeatmapKnownCellsInEveryFormat() throws {
+        let dir = try TemporaryDirectory()
+        let grey = Color(hex: 0xD0D0D0)
+        var theme = Theme()
+        theme.maskStyle = .solid(grey)
+        let map = try knownHeatmap()
+        let figure = Figure(width: 360, height: 300, theme: theme, panels: [.heatmap(map)])
+        let rasters = try renderAllFormats(figure, name: "known", in: dir)
+        XCTAssertEqual(rasters[.png]?.width, 720)
+        XCTAssertEqual(rasters[.png]?.height, 600)
+
+        let frame = try XCTUnwrap(figure.panelFrames().first)
+        let layout = map.layout(in: frame, norm: try map.resolvedNorm(), theme: theme, text: try MeasuringContext(theme: theme).text)
+        let low = Colormap.viridis.color(at: 0), high = Colormap.viridis.color(at: 1)
+        for (format, image) in rasters {
+            let at = { (r: Int, c: Int) in image.color(atPoint: self.cellCenter(layout, row: r, col: c), dpi: Self.dpi) }
+            assertColor(at(0, 0), low, "\(format) cell (0,0) = 0")
+            assertColor(at(0, 1), high, "\(format) cell (0,1) = 1")
+            assertColor(at(1, 0), high, "\(format) cell (1,0) = 1")
+            assertColor(at(2, 3), low, "\(format) cell (2,3) = 0")
+            assertColor(at(0, 2), Colormap.viridis.color(at: 0.5), "\(format) cell (0,2) = 0.5")
+            assertColor(at(1, 2), grey, "\(format) masked cell")
+            assertColor(at(1, 3), grey, "\(format) NaN cell is drawn like a masked one")
+        }
+    }
+
+    func testHatchedMaskIsNotTheZeroColour() throws {
+        let map = try knownHeatmap()
+        let figure = Figure(width: 360, height: 300, panels: [.heatmap(map)])
+        let image = try RasterImage(pngData: figure.renderData(format: .png, dpi: Self.dpi))
+        let frame = try XCTUnwrap(figure.panelFrames().first)
+        let layout = map.layout(in: frame, norm: try map.resolvedNorm(), theme: .paper, text: try MeasuringContext(theme: .paper).text)
+        let center = cellCenter(layout, row: 1, col: 2)
+        // Sample a 5 × 5 patch: hatch fill dominates, with some hatch-line pixels; never the map's colours.
+        var fillPixels = 0
+        for dy in -2...2 {
+            for dx in -2...2 {
+                let pixel = try XCTUnwrap(image.color(x: Int(center.x * 2) + dx * 3, y: Int(center.y * 2) + dy * 3))
+                let (r, g, b) = pixel.rgb8
+                XCTAssertTrue(abs(r - g) <= 2 && abs(g - b) <= 2, "masked pixels are neutral grey, got \(pixel)")
+                if pixel.rgb8 == MaskStyle.standard.fill.rgb8 { fillPixels += 1 }
+            }
+        }
+        XCTAssertGreaterThan(fillPixels, 10)
+    }
+
+    func testHeatmapOptionsRender() throws {
+        let dir = try TemporaryDirectory()
+        var attention = try Fixtures.attentionHeatmap(n: 12)
+        attention.cellValueDecimals = 2
+        attention.leadingGroup = LeadingGroup(rows: 2, cols: 2, label: "meta")
+        try renderAllFormats(Figure(panels: [.heatmap(attention)]), name: "attention", in: dir)
+
+        let (values, mask) = Fixtures.causalAttention(n: 150)
+        var long = try Heatmap(values: values, rows: 150, cols: 150, mask: mask, norm: .log(), title: "150 tokens")
+        long.leadingGroup = LeadingGroup(rows: 0, cols: 10, label: "meta")
+        try renderAllFormats(Figure(panels: [.heatmap(long)]), name: "long", in: dir)
+
+        let crop = try long.cropped(rows: 100..<150, cols: 0..<150)
+        XCTAssertEqual(crop.rows, 50)
+        XCTAssertEqual(crop.rowLabel(0), "100")
+        XCTAssertEqual(crop.leadingGroup, LeadingGroup(rows: 0, cols: 10, label: "meta"))
+        XCTAssertThrowsError(try long.cropped(rows: 140..<160, cols: 0..<10))
+    }
+
+    func testCellValueTextContrastsWithCell() throws {
+        var map = try Heatmap(values: [0, 1], rows: 1, cols: 2, norm: .linear(min: 0, max: 1))
+        map.cellValueDecimals = 1
+        map.showsColorBar = false
+        let figure = Figure(width: 200, height: 140, panels: [.heatmap(map)])
+        let image = try RasterImage(pngData: figure.renderData(format: .png, dpi: Self.dpi))
+        let frame = try XCTUnwrap(figure.panelFrames().first)
+        let layout = map.layout(in: frame, norm: try map.resolvedNorm(), theme: .paper, text: try MeasuringContext(theme: .paper).text)
+        func luminances(col: Int) -> [Double] {
+            let center = cellCenter(layout, row: 0, col: col)
+            var values: [Double] = []
+            for dy in -6...6 { for dx in -10...10 {
+                if let c = image.color(x: Int(center.x * 2) + dx, y: Int(center.y * 2) + dy) { values.append(c.relativeLuminance) }
+            } }
+            return values
+        }
+        // Dark cell (0 → viridis purple) carries white text; light cell (1 → yellow) dark text.
+        XCTAssertGreaterThan(luminances(col: 0).max()!, 0.8)
+        XCTAssertLessThan(luminances(col: 1).min()!, 0.1)
+    }
+
+    // MARK: Other plot types
+
+    func testLinePlots() throws {
+        let dir = try TemporaryDirectory()
+        let rasters = try renderAllFormats(Figure(panels: [.line(Fixtures.linePlot())]), name: "lines", in: dir)
+        let blue = CategoricalPalette.tolBright.color(0)
+        XCTAssertGreaterThan(count(of: blue, in: rasters[.png]!), 200, "first series drawn in palette colour 0")
+        var log = try Fixtures.linePlot()
+        log.yScale = .log
+        log.legend = .outsideRight
+        try renderAllFormats(Figure(panels: [.line(log)]), name: "lines-log", in: dir)
+        let gappy = try LinePlot(series: [LineSeries(name: "with gap", y: [1, 2, .nan, 4, 5], markers: .none)])
+        try renderAllFormats(Figure(panels: [.line(gappy)]), name: "gap", in: dir)
+    }
+
+    func testBarCharts() throws {
+        let dir = try TemporaryDirectory()
+        try renderAllFormats(Figure(panels: [.bar(Fixtures.stackedBars())]), name: "stacked", in: dir)
+        try renderAllFormats(Figure(panels: [.bar(Fixtures.groupedBars())]), name: "grouped", in: dir)
+
+        let single = try BarChart(categories: ["a", "b"], series: [BarSeries(name: "only", values: [1.0, 1.0], color: Color(hex: 0x228833))])
+        let image = try RasterImage(pngData: Figure(width: 300, height: 200, panels: [.bar(single)]).renderData(format: .png))
+        XCTAssertGreaterThan(count(of: Color(hex: 0x228833), in: image), 10_000, "two tall bars of the given colour")
+    }
+
+    func testBoxPlots() throws {
+        let dir = try TemporaryDirectory()
+        try renderAllFormats(Figure(panels: [.box(Fixtures.boxPlot())]), name: "box", in: dir)
+        var single = try BoxPlot(categories: ["a", "b", "empty"],
+                                 samples: [Fixtures.samples(seed: 1, count: 40, center: 1, spread: 0.3),
+                                           Fixtures.samples(seed: 2, count: 40, center: 2, spread: 0.5), [.nan]])
+        single.yScale = .log
+        try renderAllFormats(Figure(panels: [.box(single)]), name: "box-log", in: dir)
+    }
+
+    func testSmallMultiplesShareOneScale() throws {
+        let dir = try TemporaryDirectory()
+        try renderAllFormats(Figure(panels: [.smallMultiples(Fixtures.smallMultiples())]), name: "grid", in: dir)
+
+        // Two constant maps: all-zero and all-one must show the map's two extremes.
+        let grid = try SmallMultiples(maps: [[Float](repeating: 0, count: 4), [Float](repeating: 1, count: 4)],
+                                      mapRows: 2, mapCols: 2, gridRows: 1, gridCols: 2)
+        let figure = Figure(width: 300, height: 160, panels: [.smallMultiples(grid)])
+        let image = try RasterImage(pngData: figure.renderData(format: .png, dpi: Self.dpi))
+        XCTAssertGreaterThan(count(of: Colormap.viridis.color(at: 0), in: image), 2000)
+        XCTAssertGreaterThan(count(of: Colormap.viridis.color(at: 1), in: image), 2000)
+    }
+
+    func testPanelsSideBySide() throws {
+        let dir = try TemporaryDirectory()
+        var attention = try Fixtures.attentionHeatmap(n: 10)
+        attention.title = "attention"
+        var ssm = try Fixtures.attentionHeatmap(n: 10)
+        ssm.title = "SSM"
+        ssm.colormap = .magma
+        let pair = Figure(columns: 2, title: "layer 0, head 0", panels: [.heatmap(attention), .heatmap(ssm)])
+        try renderAllFormats(pair, name: "pair", in: dir)
+        let single = try Figure(panels: [.heatmap(attention)]).resolvedSize()
+        let double = try pair.resolvedSize()
+        XCTAssertGreaterThan(double.width, 2 * single.width - 1)
+
+        let mixed = Figure(width: 640, height: 480, columns: 2, panels: [
+            .line(try Fixtures.linePlot()), .bar(try Fixtures.stackedBars()), .box(try Fixtures.boxPlot()), .empty,
+        ])
+        try renderAllFormats(mixed, name: "mixed", in: dir)
+        XCTAssertEqual(try mixed.resolvedSize(), Size(width: 640, height: 480))
+    }
+
+    func testLargeHeatmapIsQuick() throws {
+        let n = 512
+        let values = (0..<(n * n)).map { Float(($0 * 7919) % 1000) / 1000 }
+        let map = try Heatmap(values: values, rows: n, cols: n)
+        let start = Date()
+        let data = try map.renderData(format: .png, dpi: 72)
+        XCTAssertLessThan(Date().timeIntervalSince(start), 5)
+        XCTAssertGreaterThan(data.count, 1000)
+    }
+
+    /// Pixels within 6 steps of `color`.
+    private func count(of color: Color, in image: RasterImage) -> Int {
+        let target = color.rgb8
+        var total = 0
+        for y in 0..<image.height {
+            for x in 0..<image.width {
+                let i = (y * image.width + x) * 4
+                if abs(Int(image.rgba[i]) - target.red) <= 6, abs(Int(image.rgba[i + 1]) - target.green) <= 6,
+                   abs(Int(image.rgba[i + 2]) - target.blue) <= 6 { total += 1 }
+            }
+        }
+        return total
+    }
+}
