@@ -75,16 +75,25 @@ enum TickGenerator {
         }
 
         let stride = max(1, Int(ceil(Double(visibleDecades.count) / Double(max(1, maxMajorCount)))))
+        // Over two decades or less, 2× and 5× ticks are labelled too, so the axis has more than
+        // two numbers on it.
+        let labelSubdivisions = visibleDecades.count <= 2
         var ticks: [Tick] = []
         for exponent in decades {
             let decade = pow(10, Double(exponent))
             if inRange(decade), (exponent - visibleDecades[0]) % stride == 0 {
-                ticks.append(Tick(value: decade, label: TickFormatter.power(of: exponent)))
+                ticks.append(Tick(value: decade, label: labelSubdivisions ? TickFormatter.logLabel(decade)
+                                                                         : TickFormatter.power(of: exponent)))
             }
             if stride == 1, visibleDecades.count <= 8 {
                 for mantissa in 2...9 {
                     let v = Double(mantissa) * decade
-                    if inRange(v) { ticks.append(Tick(value: v, label: "", isMinor: true)) }
+                    guard inRange(v) else { continue }
+                    if labelSubdivisions, mantissa == 2 || mantissa == 5 {
+                        ticks.append(Tick(value: v, label: TickFormatter.logLabel(v)))
+                    } else {
+                        ticks.append(Tick(value: v, label: "", isMinor: true))
+                    }
                 }
             }
         }

@@ -11,7 +11,20 @@ final class TemporaryDirectory {
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 
-    deinit { try? FileManager.default.removeItem(at: url) }
+    /// With HYMBAPLOT_KEEP_RENDERS=/some/dir the files are copied there before removal, to
+    /// inspect what the renderers produced.
+    deinit {
+        if let keep = ProcessInfo.processInfo.environment["HYMBAPLOT_KEEP_RENDERS"] {
+            let destination = URL(fileURLWithPath: keep)
+            try? FileManager.default.createDirectory(at: destination, withIntermediateDirectories: true)
+            for name in contents {
+                let target = destination.appendingPathComponent(name)
+                try? FileManager.default.removeItem(at: target)
+                try? FileManager.default.copyItem(at: file(name), to: target)
+            }
+        }
+        try? FileManager.default.removeItem(at: url)
+    }
 
     func file(_ name: String) -> URL { url.appendingPathComponent(name) }
 
@@ -21,43 +34,50 @@ final class TemporaryDirectory {
 enum ExternalRenderer {
     struct Failure: Error, CustomStringConvertible { let description: String }
 
-    /// Runs a tool from PATH; CI installs librsvg2-bin and poppler-utils (see .ci/run).
-    @discardableResult
-    static func run(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Failure(description: "\(arguments.joined(separator: " ")) failed: \(String(decoding: err, as: UTF8.self))")
+    /// A started tool from PATH; CI installs librsvg2-bin and poppler-utils (see .ci/run).
+    final class Run {
+        private let process = Process()
+        private let output = Pipe(), errors = Pipe()
+        private let arguments: [String]
+
+        init(_ arguments: [String]) throws {
+            self.arguments = arguments
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = arguments
+            process.standardOutput = output
+            process.standardError = errors
+            try process.run()
         }
-        return String(decoding: out, as: UTF8.self)
+
+        /// Waits for the tool and returns its standard output.
+        func finish() throws -> String {
+            let out = output.fileHandleForReading.readDataToEndOfFile()
+            let err = errors.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else {
+                throw Failure(description: "\(arguments.joined(separator: " ")) failed: \(String(decoding: err, as: UTF8.self))")
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
     }
 
-    /// SVG → PNG with rsvg-convert at `dpi` (SVG lengths are in pt).
-    static func rasterizeSVG(_ svg: URL, dpi: Double, in directory: TemporaryDirectory) throws -> RasterImage {
+    /// SVG → PNG with rsvg-convert at `dpi` (SVG lengths are in pt); returns the PNG's URL once finished.
+    static func startRasterizingSVG(_ svg: URL, dpi: Double, in directory: TemporaryDirectory) throws -> (Run, URL) {
         let png = directory.file(svg.deletingPathExtension().lastPathComponent + "-svg.png")
-        try run(["rsvg-convert", "--dpi-x", "\(dpi)", "--dpi-y", "\(dpi)", "--background-color", "white",
-                 "-o", png.path, svg.path])
-        return try RasterImage(contentsOf: png)
+        return (try Run(["rsvg-convert", "--dpi-x", "\(dpi)", "--dpi-y", "\(dpi)", "--background-color", "white",
+                         "-o", png.path, svg.path]), png)
     }
 
     /// PDF page 1 → PNG with pdftoppm at `dpi`.
-    static func rasterizePDF(_ pdf: URL, dpi: Double, in directory: TemporaryDirectory) throws -> RasterImage {
+    static func startRasterizingPDF(_ pdf: URL, dpi: Double, in directory: TemporaryDirectory) throws -> (Run, URL) {
         let prefix = directory.file(pdf.deletingPathExtension().lastPathComponent + "-pdf")
-        try run(["pdftoppm", "-png", "-r", "\(Int(dpi))", "-singlefile", pdf.path, prefix.path])
-        return try RasterImage(contentsOf: prefix.appendingPathExtension("png"))
+        return (try Run(["pdftoppm", "-png", "-r", "\(Int(dpi))", "-singlefile", pdf.path, prefix.path]),
+                prefix.appendingPathExtension("png"))
     }
 
     /// Page size in points from `pdfinfo`.
     static func pdfPageSize(_ pdf: URL) throws -> Size? {
-        let info = try run(["pdfinfo", pdf.path])
+        let info = try Run(["pdfinfo", pdf.path]).finish()
         guard let line = info.split(separator: "\n").first(where: { $0.hasPrefix("Page size:") }) else { return nil }
         let numbers = line.split(separator: " ").compactMap { Double($0) }
         return numbers.count >= 2 ? Size(width: numbers[0], height: numbers[1]) : nil

@@ -25,6 +25,8 @@ final class TicksTests: XCTestCase {
     func testLogTicks() {
         let ticks = TickGenerator.logarithmic(lower: 1e-3, upper: 1, maxMajorCount: 5)
         XCTAssertEqual(labels(ticks), ["10⁻³", "10⁻²", "10⁻¹", "10⁰"])
+        let twoDecades = TickGenerator.logarithmic(lower: 0.8, upper: 14, maxMajorCount: 5)
+        XCTAssertEqual(labels(twoDecades), ["1", "2", "5", "10"])
         XCTAssertTrue(ticks.contains { $0.isMinor && abs($0.value - 0.002) < 1e-12 })
         let wide = TickGenerator.logarithmic(lower: 1e-12, upper: 1, maxMajorCount: 4)
         XCTAssertEqual(labels(wide), ["10⁻¹²", "10⁻⁸", "10⁻⁴", "10⁰"])
