@@ -17,6 +17,8 @@ struct BPEModel: Sendable {
     /// True when cutting before each `▁` run provably cannot change the result (see
     /// `WordBoundary`), which lets `tokenize` merge short chunks and reuse their results.
     let splitsAtWordBoundaries: Bool
+    /// The ids of every `▁`-initial piece taken as a whole chunk, computed once at load.
+    private var wordPieces = ChunkCache()
 
     /// `continuing_subword_prefix` / `end_of_word_suffix`, which change the lookup of every scalar.
     private struct Affixes: Sendable {
@@ -40,6 +42,7 @@ struct BPEModel: Sendable {
 
         if let unknown = try node.optional("unk_token") {
             let piece = try unknown.string()
+            guard !piece.isEmpty else { throw unknown.invalid("the unk token cannot be empty") }
             // Hugging Face fails at encoding time when it needs a missing unk; we fail at load.
             guard let id = vocabulary.id(of: piece) else {
                 throw TokenizerError.unknownToken(file: node.file, path: unknown.path, token: piece)
@@ -61,6 +64,7 @@ struct BPEModel: Sendable {
         let noScalarVanishes = unknownID != nil || byteFallback?.coversEveryByte == true
         splitsAtWordBoundaries = affixes == nil && noScalarVanishes
             && WordBoundary.cutsAreExact(vocabulary: vocabulary, scalarIDs: scalarIDs, unknownID: unknownID, rules: rules)
+        if splitsAtWordBoundaries { wordPieces = precomputeWordPieces() }
     }
 
     /// Reads `model.merges`: either `"left right"` strings or `["left", "right"]` pairs.
@@ -129,7 +133,24 @@ struct BPEModel: Sendable {
         tokenizeCachedChunk(UnsafeBufferPointer(rebasing: text[chunkStart...]), workspace: workspace, cache: &cache, into: &output)
     }
 
+    /// Runs BPE on each vocabulary piece that starts with `▁`, the chunks prose is made of.
+    private func precomputeWordPieces() -> ChunkCache {
+        var table = ChunkCache()
+        let workspace = BPEWorkspace()
+        var ids: [Int] = []
+        for case let piece? in vocabulary.pieces where piece.unicodeScalars.first == WordBoundary.metaSymbol {
+            var piece = piece
+            piece.withUTF8 { bytes in
+                ids.removeAll(keepingCapacity: true)
+                tokenizeChunk(bytes, workspace: workspace, into: &ids)
+                table.store(ids[...], for: bytes)
+            }
+        }
+        return table
+    }
+
     private func tokenizeCachedChunk(_ chunk: UnsafeBufferPointer<UInt8>, workspace: BPEWorkspace, cache: inout ChunkCache, into output: inout [Int]) {
+        if wordPieces.appendCachedIDs(for: chunk, to: &output) { return }
         if cache.appendCachedIDs(for: chunk, to: &output) { return }
         let start = output.count
         tokenizeChunk(chunk, workspace: workspace, into: &output)
@@ -139,7 +160,7 @@ struct BPEModel: Sendable {
     /// BPE over one sequence, without any cutting: initial symbols, then merges.
     func tokenizeChunk(_ chunk: UnsafeBufferPointer<UInt8>, workspace: BPEWorkspace, into output: inout [Int]) {
         appendInitialSymbols(chunk, to: workspace)
-        workspace.mergeAll(using: merges)
+        workspace.mergeAll(using: merges, verbatimStaleCheck: affixes != nil)
         workspace.appendSymbols(to: &output)
     }
 

@@ -9,6 +9,8 @@ final class BPEWorkspace {
     private(set) var previous: UnsafeMutablePointer<Int32>
     /// (capacity,) index of the next live symbol, or -1.
     private(set) var next: UnsafeMutablePointer<Int32>
+    /// (capacity,) rank of the rule for the pair (symbol, next symbol), or `noRule`.
+    private(set) var pairRanks: UnsafeMutablePointer<UInt32>
     /// Number of symbols appended since the last `removeAllSymbols()`.
     private(set) var count = 0
     var queue = MergeQueue()
@@ -18,12 +20,16 @@ final class BPEWorkspace {
         ids = .allocate(capacity: capacity)
         previous = .allocate(capacity: capacity)
         next = .allocate(capacity: capacity)
+        pairRanks = .allocate(capacity: capacity)
     }
+
+    static let noRule = UInt32.max
 
     deinit {
         ids.deallocate()
         previous.deallocate()
         next.deallocate()
+        pairRanks.deallocate()
         queue.deallocate()
     }
 
@@ -53,11 +59,12 @@ final class BPEWorkspace {
         ids = BPEWorkspace.moved(ids, count: count, to: newCapacity)
         previous = BPEWorkspace.moved(previous, count: count, to: newCapacity)
         next = BPEWorkspace.moved(next, count: count, to: newCapacity)
+        pairRanks = BPEWorkspace.moved(pairRanks, count: count, to: newCapacity)
         capacity = newCapacity
     }
 
-    private static func moved(_ old: UnsafeMutablePointer<Int32>, count: Int, to newCapacity: Int) -> UnsafeMutablePointer<Int32> {
-        let new = UnsafeMutablePointer<Int32>.allocate(capacity: newCapacity)
+    private static func moved<Element>(_ old: UnsafeMutablePointer<Element>, count: Int, to newCapacity: Int) -> UnsafeMutablePointer<Element> {
+        let new = UnsafeMutablePointer<Element>.allocate(capacity: newCapacity)
         new.moveInitialize(from: old, count: count)
         old.deallocate()
         return new

@@ -1,9 +1,10 @@
-/// The ids of chunks already merged during one `encode` call (see `WordBoundary`).
+/// Chunks (see `WordBoundary`) whose ids are already known, so they skip BPE entirely.
 ///
-/// Prose repeats its words, so most chunks are found here and skip BPE entirely. The cache lives
-/// only as long as one call — no shared mutable state — and is a flat open-addressing table over
-/// two byte/id arenas, so a lookup costs one hash of a few bytes and no allocation.
-struct ChunkCache {
+/// Two are used: one filled during a single `encode` call (prose repeats its words), and a
+/// read-only one built at load with every vocabulary word piece (`▁the`, `▁license`, ...), which
+/// also serves short texts. Neither is shared mutable state. The table is flat open addressing
+/// over two byte/id arenas, so a lookup costs one hash of a few bytes and no allocation.
+struct ChunkCache: Sendable {
     private struct Entry {
         var hash: UInt64
         var keyStart: Int32
@@ -26,6 +27,8 @@ struct ChunkCache {
         slots = [Int32](repeating: -1, count: 1024)
     }
 
+    var isEmpty: Bool { entries.isEmpty }
+
     @inline(__always)
     private static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325  // FNV-1a
@@ -36,7 +39,7 @@ struct ChunkCache {
     }
 
     /// Appends the cached ids for `chunk` and returns true, or returns false on a miss.
-    mutating func appendCachedIDs(for chunk: UnsafeBufferPointer<UInt8>, to output: inout [Int]) -> Bool {
+    func appendCachedIDs(for chunk: UnsafeBufferPointer<UInt8>, to output: inout [Int]) -> Bool {
         guard chunk.count <= ChunkCache.maximumChunkLength else { return false }
         let hash = ChunkCache.hash(chunk)
         let mask = slots.count - 1

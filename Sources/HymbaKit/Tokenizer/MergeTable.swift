@@ -5,12 +5,17 @@
 /// cheaper than a `Dictionary` with SipHash.
 final class MergeTable: @unchecked Sendable {
     // Immutable after init, hence safe to share across threads.
-    private let keys: UnsafeMutablePointer<UInt64>    // (capacity,) left << 32 | right, or emptyKey
-    private let values: UnsafeMutablePointer<UInt64>  // (capacity,) rank << 32 | merged id
+    /// (capacity,) key and value side by side, so a hit touches one cache line, not two.
+    private let slots: UnsafeMutablePointer<Slot>
     private let capacity: Int
     private let shift: UInt64
     /// rank → merged id, so a queue entry need only carry its rank.
     private let mergedIDs: [Int32]
+
+    private struct Slot {
+        var key: UInt64  // left << 32 | right, or emptyKey
+        var value: UInt64  // rank << 32 | merged id
+    }
 
     /// What `lookup` returns for a pair with no rule.
     static let notFound: UInt64 = .max
@@ -27,25 +32,21 @@ final class MergeTable: @unchecked Sendable {
         }
         self.capacity = capacity
         self.shift = 64 - bits
-        keys = .allocate(capacity: capacity)
-        keys.initialize(repeating: MergeTable.emptyKey, count: capacity)
-        values = .allocate(capacity: capacity)
-        values.initialize(repeating: 0, count: capacity)
+        slots = .allocate(capacity: capacity)
+        slots.initialize(repeating: Slot(key: MergeTable.emptyKey, value: 0), count: capacity)
         mergedIDs = rules.map(\.merged)
         for (rank, rule) in rules.enumerated() {
             let key = MergeTable.pack(rule.left, rule.right)
             var slot = slotIndex(key)
-            while keys[slot] != MergeTable.emptyKey && keys[slot] != key {
+            while slots[slot].key != MergeTable.emptyKey && slots[slot].key != key {
                 slot = (slot + 1) & (capacity - 1)
             }
-            keys[slot] = key
-            values[slot] = UInt64(rank) << 32 | UInt64(UInt32(bitPattern: rule.merged))
+            slots[slot] = Slot(key: key, value: UInt64(rank) << 32 | UInt64(UInt32(bitPattern: rule.merged)))
         }
     }
 
     deinit {
-        keys.deallocate()
-        values.deallocate()
+        slots.deallocate()
     }
 
     @inline(__always)
@@ -64,8 +65,8 @@ final class MergeTable: @unchecked Sendable {
         let key = MergeTable.pack(left, right)
         var slot = slotIndex(key)
         while true {
-            let candidate = keys[slot]
-            if candidate == key { return values[slot] }
+            let candidate = slots[slot].key
+            if candidate == key { return slots[slot].value }
             if candidate == MergeTable.emptyKey { return MergeTable.notFound }
             slot = (slot + 1) & (capacity - 1)
         }

@@ -1,0 +1,143 @@
+import ArgumentParser
+import Foundation
+import HymbaKit
+
+/// `hymba-lens tokenize`: text → ids and ids → text with the model's own tokenizer.json.
+///
+/// The output format is a public contract (other programs parse it): keep it stable.
+struct Tokenize: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Turn text into token ids, or token ids back into text, with a model's tokenizer.",
+        discussion: """
+        Uses the tokenizer.json in the model folder (and tokenizer_config.json when present) and \
+        gives exactly the ids and text of Hugging Face tokenizers. Encoding adds the BOS token <s> \
+        in front. Special tokens written in the text (<s>, </s>, <unk>, [PAD]) become their ids, \
+        and each piece of text between them is tokenized on its own.
+
+        Give exactly one input: TEXT, --text-file FILE (read as UTF-8 and tokenized whole, \
+        newlines included), or --decode IDS. Decoding leaves out special tokens unless \
+        --keep-special is given. Put -- before a TEXT that starts with a dash.
+
+        Output, encoding:  ids: 1,15043,3186
+                           tokens: <s> ▁Hello ▁world
+        (▁ is a space, <0x0A> a raw byte; control characters are shown escaped.)
+        Output, decoding:  the text itself.
+        With --json, one line: {"ids":[...],"tokens":[...]} or {"text":"..."}.
+
+        Examples:
+          hymba-lens tokenize --model models/hymba-tiny "Hello world"
+          hymba-lens tokenize --model models/hymba-tiny --json --text-file notes.txt
+          hymba-lens tokenize --model models/hymba-tiny --decode 1,15043,3186
+          hymba-lens tokenize --model models/hymba-tiny --keep-special --decode 1,15043
+        """)
+
+    @Option(help: ArgumentHelp("Folder holding tokenizer.json (a model folder works).", valueName: "dir"))
+    var model: String
+
+    @Argument(help: ArgumentHelp("Text to encode.", valueName: "text"))
+    var text: String?
+
+    @Option(name: .customLong("text-file"), help: ArgumentHelp("A UTF-8 text file to encode as one string.", valueName: "file"))
+    var textFile: String?
+
+    @Option(help: ArgumentHelp("Comma-separated token ids to decode, e.g. 1,15043,3186.", valueName: "ids"))
+    var decode: String?
+
+    @Flag(name: .customLong("keep-special"), help: "When decoding, keep special tokens such as <s> in the text.")
+    var keepSpecial = false
+
+    @Flag(help: "Print one line of JSON instead of text.")
+    var json = false
+
+    func run() throws {
+        let inputs = [text != nil, textFile != nil, decode != nil].filter { $0 }.count
+        guard inputs == 1 else {
+            throw TokenizeCommandError("give exactly one of TEXT, --text-file or --decode (got \(inputs))")
+        }
+        if keepSpecial && decode == nil {
+            throw TokenizeCommandError("--keep-special only applies to --decode")
+        }
+        let tokenizer = try Tokenizer(directory: Self.tokenizerDirectory(model))
+
+        if let decode {
+            let ids = try Self.parseIDs(decode)
+            try tokenizer.validate(ids: ids)
+            let decoded = tokenizer.decode(ids, skipSpecialTokens: !keepSpecial)
+            print(json ? "{\"text\":\(Self.jsonString(decoded))}" : decoded)
+            return
+        }
+        let input = try text ?? readUTF8TextFile(URL(fileURLWithPath: textFile ?? ""))
+        let ids = tokenizer.encode(input)
+        let tokens = tokenizer.tokenStrings(ids)
+        if json {
+            let idList = ids.map(String.init).joined(separator: ",")
+            let tokenList = tokens.map(Self.jsonString).joined(separator: ",")
+            print("{\"ids\":[\(idList)],\"tokens\":[\(tokenList)]}")
+        } else {
+            print("ids: " + ids.map(String.init).joined(separator: ","))
+            print("tokens: " + tokens.map(Self.escapingControls).joined(separator: " "))
+        }
+    }
+
+    /// The folder to load: `path` itself, or its parent when `path` names tokenizer.json.
+    static func tokenizerDirectory(_ path: String) -> URL {
+        let url = URL(fileURLWithPath: path)
+        return url.lastPathComponent == "tokenizer.json" ? url.deletingLastPathComponent() : url
+    }
+
+    /// "1, 15043,3186" or "[1,15043,3186]" → [1, 15043, 3186]; "" → [].
+    static func parseIDs(_ list: String) throws -> [Int] {
+        var body = list.trimmingCharacters(in: .whitespacesAndNewlines)
+        if body.hasPrefix("[") && body.hasSuffix("]") { body = String(body.dropFirst().dropLast()) }
+        if body.trimmingCharacters(in: .whitespaces).isEmpty { return [] }
+        return try body.split(separator: ",", omittingEmptySubsequences: false).map { part in
+            let trimmed = part.trimmingCharacters(in: .whitespaces)
+            guard let id = Int(trimmed) else { throw TokenizeCommandError("--decode: '\(trimmed)' is not a token id") }
+            return id
+        }
+    }
+
+    /// A JSON string literal: quotes, backslashes and control characters escaped, the rest raw UTF-8.
+    static func jsonString(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
+            case _ where scalar.value < 0x20:
+                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    /// A token on one terminal line: control and line-separator characters made visible.
+    static func escapingControls(_ token: String) -> String {
+        var out = ""
+        for scalar in token.unicodeScalars {
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.properties.generalCategory == .control
+                || scalar.properties.generalCategory == .lineSeparator
+                || scalar.properties.generalCategory == .paragraphSeparator:
+                out += "\\u{" + String(scalar.value, radix: 16) + "}"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+}
+
+/// A usage problem with `tokenize`, reported as one line.
+struct TokenizeCommandError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
