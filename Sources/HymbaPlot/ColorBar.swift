@@ -21,7 +21,7 @@ struct ColorBar {
 
     /// Total width from the map's right edge, for a bar beside a map `length` points tall.
     func width(length: Double, text: TextEngine) -> Double {
-        let ticks = norm.ticks(length: rampLength(length))
+        let ticks = norm.ticks(length: rampLength(max(length, Self.minimumLength)))
         let labels = ticks.filter { !$0.isMinor }.map { text.measure($0.label, tickStyle).width }
         var total = Self.gap + Self.barWidth + theme.tickLength + Self.tickLabelGap + (labels.max() ?? 0)
         if let label, !label.isEmpty { total += 5 + text.lineHeight(labelStyle) }
@@ -35,9 +35,16 @@ struct ColorBar {
         showsMaskSwatch && length >= 60 ? length - Self.swatchSide - Self.swatchGap : length
     }
 
-    /// Draws the bar to the right of `map`, spanning its height.
-    func draw(beside map: Rect, canvas: Canvas) {
-        draw(besideMap: map, canvas: canvas)
+    /// A bar shorter than this cannot carry readable ticks; beside a flatter map (one query row,
+    /// say) the bar keeps this length, centred on the map and kept inside the panel.
+    static let minimumLength = 96.0
+
+    /// Draws the bar to the right of `map`, spanning its height (at least `minimumLength`).
+    func draw(beside map: Rect, within frame: Rect, canvas: Canvas) {
+        guard map.height < Self.minimumLength else { return draw(besideMap: map, canvas: canvas) }
+        let length = min(Self.minimumLength, frame.height - 4)
+        let top = min(max(map.midY - length / 2, frame.minY + 2), frame.maxY - 2 - length)
+        draw(besideMap: Rect(x: map.minX, y: top, width: map.width, height: length), canvas: canvas)
     }
 
     /// The longest a bar gets beside a tall grid: longer adds no precision, only ink.

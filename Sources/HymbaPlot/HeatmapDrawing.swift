@@ -84,7 +84,9 @@ extension Heatmap {
                         colorBar: colorBar(norm: norm, theme: theme), mapHeight: cell * Double(rows))
         let width = m.left + cell * Double(cols) + m.right
         let titleWidth = title.map { text.measure($0, styles(theme).title).width } ?? 0
-        return Size(width: max(width, titleWidth + 8), height: m.top + cell * Double(rows) + m.bottom)
+        var height = m.top + cell * Double(rows) + m.bottom
+        if showsColorBar { height = max(height, ColorBar.minimumLength + 8) }
+        return Size(width: max(width, titleWidth + 8), height: height)
     }
 
     func layout(in frame: Rect, norm: ResolvedNorm, theme: Theme, text: TextEngine) -> HeatmapLayout {
@@ -235,7 +237,7 @@ extension Heatmap {
             text.draw(title, s.title, at: Point(x: x, y: topEdge - Self.titleGap + 2), horizontal: .center,
                       vertical: .bottom, maxWidth: frame.width)
         }
-        colorBar(norm: norm, theme: theme)?.draw(beside: map, canvas: canvas)
+        colorBar(norm: norm, theme: theme)?.draw(beside: map, within: frame, canvas: canvas)
     }
 
     private func drawCellValues(layout: HeatmapLayout, norm: ResolvedNorm, canvas: Canvas, theme: Theme) {

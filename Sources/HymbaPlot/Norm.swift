@@ -138,7 +138,7 @@ struct ResolvedNorm: Equatable {
 
     /// Ticks for a colour bar `length` points long.
     func ticks(length: Double) -> [Tick] {
-        let target = max(2, min(8, Int(length / 36)))
+        let target = max(4, min(8, Int(length / 30)))
         switch kind {
         case .log:
             return TickGenerator.logarithmic(lower: lower, upper: upper, maxMajorCount: target + 1)

@@ -148,6 +148,16 @@ final class SampleFigureWriter: XCTestCase {
         try Fixtures.boxPlot().render(to: dir.appendingPathComponent("box.png"))
         try Fixtures.smallMultiples().render(to: dir.appendingPathComponent("grid.png"))
         try Fixtures.smallMultiples(layers: 32, heads: 25, n: 24).render(to: dir.appendingPathComponent("grid-large.png"))
+        let (forty, fortyMask) = Fixtures.causalAttention(n: 40)
+        let fortyMap = try Heatmap(values: forty, rows: 40, cols: 40, rowLabels: (0..<40).map { Fixtures.tokens[$0 % 12] },
+                                   colLabels: (0..<40).map { Fixtures.tokens[$0 % 12] },
+                                   mask: zip(fortyMask, AttentionMask.slidingWindow(size: 40, window: 8, alwaysVisiblePrefix: 4)).map { $0 || $1 },
+                                   norm: .power(gamma: 0.5), title: "sliding window, 240 pt")
+        try fortyMap.render(to: dir.appendingPathComponent("heatmap-small-figure.png"), width: 240, height: 240)
+        let lastRow = try Heatmap(values: (0..<24).map { 1 / Double($0 + 1) }, rows: 1, cols: 24,
+                                  rowLabels: ["last"], colLabels: (0..<24).map { Fixtures.tokens[$0 % 12] },
+                                  title: "one query")
+        try lastRow.render(to: dir.appendingPathComponent("heatmap-row.png"))
         try Figure(columns: 2, panels: [.line(Fixtures.linePlot()), .bar(Fixtures.stackedBars()),
                                         .box(Fixtures.boxPlot()), .heatmap(diff)])
             .render(to: dir.appendingPathComponent("panels.pdf"))

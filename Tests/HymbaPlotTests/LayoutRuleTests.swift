@@ -48,3 +48,25 @@ final class LayoutRuleTests: XCTestCase {
         XCTAssertEqual(PNGMetadata.crc32(Data("IEND".utf8)), 0xAE42_6082)
     }
 }
+
+final class AttentionMaskTests: XCTestCase {
+    func testCausalAndSlidingWindow() {
+        XCTAssertEqual(AttentionMask.causal(size: 3), [false, true, true,
+                                                       false, false, true,
+                                                       false, false, false])
+        // Window 2 with one always-visible prefix token.
+        XCTAssertEqual(AttentionMask.slidingWindow(size: 4, window: 2, alwaysVisiblePrefix: 1),
+                       [false, true, true, true,
+                        false, false, true, true,
+                        false, false, false, true,
+                        false, true, false, false])
+        XCTAssertEqual(AttentionMask.causal(size: 0), [])
+    }
+}
+
+final class LibraryInfoTests: XCTestCase {
+    func testVersions() {
+        XCTAssertTrue(HymbaPlotInfo.cairoVersion.hasPrefix("1."))
+        XCTAssertTrue(HymbaPlotInfo.pangoVersion.hasPrefix("1."))
+    }
+}
