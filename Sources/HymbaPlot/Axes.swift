@@ -40,7 +40,10 @@ struct ValueAxis {
         switch scale {
         case .linear:
             if includeZero { low = min(low, 0); high = max(high, 0) }
-            if low == high { low -= low == 0 ? 1 : abs(low) * 0.1; high += high == 0 ? 1 : abs(high) * 0.1 }
+            if low == high {
+                if includeZero { high = 1 }  // all-zero bars: show 0…1 rather than a negative half
+                else { low -= low == 0 ? 1 : abs(low) * 0.1; high += high == 0 ? 1 : abs(high) * 0.1 }
+            }
             let pad = (high - low) * padding
             lower = (includeZero && low == 0) ? 0 : low - pad
             upper = (includeZero && high == 0) ? 0 : high + pad

@@ -88,9 +88,13 @@ public struct BarChart: Sendable {
                              what: "bar chart" + (title.map { " '\($0)'" } ?? ""))
     }
 
+    /// Automatic width grows with the number of bars up to this; past it bars get thinner and
+    /// category labels follow the `Legibility` stride.
+    static let maximumAutomaticWidth = 960.0
+
     func preferredSize() -> Size {
         let perCategory = arrangement == .grouped ? 8.0 * Double(series.count) + 6 : 12
-        return Size(width: max(320, 90 + perCategory * Double(categories.count)), height: 250)
+        return Size(width: min(Self.maximumAutomaticWidth, max(320, 90 + perCategory * Double(categories.count))), height: 250)
     }
 
     private func barRects(plot: Rect, y: ValueAxis) -> [[Rect?]] {

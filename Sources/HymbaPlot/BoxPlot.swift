@@ -94,7 +94,7 @@ public struct BoxPlot: Sendable {
 
     func preferredSize() -> Size {
         let perCategory = 14.0 * Double(groupCount) + 12
-        return Size(width: max(320, 90 + perCategory * Double(categories.count)), height: 250)
+        return Size(width: min(BarChart.maximumAutomaticWidth, max(320, 90 + perCategory * Double(categories.count))), height: 250)
     }
 
     private func boxFrame(category: Int, group: Int, plot: Rect) -> (x: Double, width: Double) {

@@ -158,6 +158,14 @@ final class SampleFigureWriter: XCTestCase {
                                   rowLabels: ["last"], colLabels: (0..<24).map { Fixtures.tokens[$0 % 12] },
                                   title: "one query")
         try lastRow.render(to: dir.appendingPathComponent("heatmap-row.png"))
+        let layerHead = try Heatmap(values: (0..<(32 * 25)).map { Double(($0 * 37) % 101) / 100 }, rows: 32, cols: 25,
+                                    colormap: .cividis, title: "sink score per head", xLabel: "head", yLabel: "layer",
+                                    colorBarLabel: "score")
+        try layerHead.render(to: dir.appendingPathComponent("layer-head.png"))
+        let manyBoxes = try BoxPlot(categories: (0..<40).map { "meta token \($0)" },
+                                    samples: (0..<40).map { Fixtures.samples(seed: UInt64($0), count: 30, center: 0.2, spread: 0.05) },
+                                    title: "40 categories", yLabel: "attention")
+        try manyBoxes.render(to: dir.appendingPathComponent("box-many.png"))
         try Figure(columns: 2, panels: [.line(Fixtures.linePlot()), .bar(Fixtures.stackedBars()),
                                         .box(Fixtures.boxPlot()), .heatmap(diff)])
             .render(to: dir.appendingPathComponent("panels.pdf"))
