@@ -143,18 +143,19 @@ struct BPEModel: Sendable {
             piece.withUTF8 { bytes in
                 ids.removeAll(keepingCapacity: true)
                 tokenizeChunk(bytes, workspace: workspace, into: &ids)
-                table.store(ids[...], for: bytes)
+                table.store(ids[...], for: bytes, hash: ChunkCache.hash(bytes))
             }
         }
         return table
     }
 
     private func tokenizeCachedChunk(_ chunk: UnsafeBufferPointer<UInt8>, workspace: BPEWorkspace, cache: inout ChunkCache, into output: inout [Int]) {
-        if wordPieces.appendCachedIDs(for: chunk, to: &output) { return }
-        if cache.appendCachedIDs(for: chunk, to: &output) { return }
+        let hash = ChunkCache.hash(chunk)
+        if wordPieces.appendCachedIDs(for: chunk, hash: hash, to: &output) { return }
+        if cache.appendCachedIDs(for: chunk, hash: hash, to: &output) { return }
         let start = output.count
         tokenizeChunk(chunk, workspace: workspace, into: &output)
-        cache.store(output[start...], for: chunk)
+        cache.store(output[start...], for: chunk, hash: hash)
     }
 
     /// BPE over one sequence, without any cutting: initial symbols, then merges.

@@ -3,57 +3,69 @@
 /// Two are used: one filled during a single `encode` call (prose repeats its words), and a
 /// read-only one built at load with every vocabulary word piece (`▁the`, `▁license`, ...), which
 /// also serves short texts. Neither is shared mutable state. The table is flat open addressing
-/// over two byte/id arenas, so a lookup costs one hash of a few bytes and no allocation.
+/// over two byte/id arenas; each slot keeps part of the hash beside the entry index, so a probe
+/// that does not match never touches the entries, and a lookup allocates nothing.
 struct ChunkCache: Sendable {
-    private struct Entry {
-        var hash: UInt64
+    private struct Entry: Sendable {
         var keyStart: Int32
         var keyLength: Int32
         var valueStart: Int32
         var valueLength: Int32
     }
 
-    private var slots: [Int32]  // (capacity,) index into entries, or -1
+    /// (capacity,) `hash high 32 bits << 32 | entry index`, or `emptySlot`.
+    private var slots: [UInt64]
     private var entries: [Entry] = []
     private var keyBytes: [UInt8] = []  // every cached chunk, back to back
     private var values: [Int] = []  // every cached chunk's ids, back to back
 
+    private static let emptySlot = UInt64.max
     /// Longer chunks are rare and merged afresh; this bounds the memory a cache entry can take.
     static let maximumChunkLength = 64
     /// Stop caching beyond this many entries; past it the arenas would outgrow their use.
     static let maximumEntries = 1 << 20
 
     init() {
-        slots = [Int32](repeating: -1, count: 1024)
+        slots = [UInt64](repeating: ChunkCache.emptySlot, count: 1024)
     }
 
-    var isEmpty: Bool { entries.isEmpty }
-
+    /// FNV-1a over the chunk's bytes; computed once per chunk and passed to both caches.
     @inline(__always)
-    private static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325  // FNV-1a
+    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
         for byte in bytes {
             hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
         }
         return hash
     }
 
+    @inline(__always)
+    private static func tag(_ hash: UInt64) -> UInt64 {
+        hash & 0xFFFF_FFFF_0000_0000
+    }
+
     /// Appends the cached ids for `chunk` and returns true, or returns false on a miss.
-    func appendCachedIDs(for chunk: UnsafeBufferPointer<UInt8>, to output: inout [Int]) -> Bool {
+    func appendCachedIDs(for chunk: UnsafeBufferPointer<UInt8>, hash: UInt64, to output: inout [Int]) -> Bool {
         guard chunk.count <= ChunkCache.maximumChunkLength else { return false }
-        let hash = ChunkCache.hash(chunk)
         let mask = slots.count - 1
         var slot = Int(truncatingIfNeeded: hash) & mask
-        while slots[slot] >= 0 {
-            let entry = entries[Int(slots[slot])]
-            if entry.hash == hash && Int(entry.keyLength) == chunk.count && keyMatches(entry, chunk) {
-                let start = Int(entry.valueStart)
-                output.append(contentsOf: values[start..<(start + Int(entry.valueLength))])
-                return true
+        while true {
+            let content = slots[slot]
+            if content == ChunkCache.emptySlot { return false }
+            if content & 0xFFFF_FFFF_0000_0000 == ChunkCache.tag(hash) {
+                let entry = entries[Int(truncatingIfNeeded: content & 0xFFFF_FFFF)]
+                if Int(entry.keyLength) == chunk.count && keyMatches(entry, chunk) {
+                    let start = Int(entry.valueStart)
+                    if entry.valueLength == 1 {
+                        output.append(values[start])
+                    } else {
+                        output.append(contentsOf: values[start..<(start + Int(entry.valueLength))])
+                    }
+                    return true
+                }
             }
             slot = (slot + 1) & mask
         }
-        return false
     }
 
     private func keyMatches(_ entry: Entry, _ chunk: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -66,29 +78,29 @@ struct ChunkCache: Sendable {
     }
 
     /// Remembers `ids` as the result for `chunk` (after a miss).
-    mutating func store(_ ids: ArraySlice<Int>, for chunk: UnsafeBufferPointer<UInt8>) {
+    mutating func store(_ ids: ArraySlice<Int>, for chunk: UnsafeBufferPointer<UInt8>, hash: UInt64) {
         guard chunk.count <= ChunkCache.maximumChunkLength, entries.count < ChunkCache.maximumEntries else { return }
-        if 2 * (entries.count + 1) > slots.count { doubleSlots() }
-        let entry = Entry(hash: ChunkCache.hash(chunk),
-                          keyStart: Int32(keyBytes.count), keyLength: Int32(chunk.count),
-                          valueStart: Int32(values.count), valueLength: Int32(ids.count))
+        if 2 * (entries.count + 1) > slots.count {
+            slots = [UInt64](repeating: ChunkCache.emptySlot, count: 2 * slots.count)
+            for (index, entry) in entries.enumerated() {
+                let start = Int(entry.keyStart)
+                let entryHash = keyBytes.withUnsafeBufferPointer {
+                    ChunkCache.hash(UnsafeBufferPointer(rebasing: $0[start..<(start + Int(entry.keyLength))]))
+                }
+                insert(entryIndex: index, hash: entryHash)
+            }
+        }
+        insert(entryIndex: entries.count, hash: hash)
+        entries.append(Entry(keyStart: Int32(keyBytes.count), keyLength: Int32(chunk.count),
+                             valueStart: Int32(values.count), valueLength: Int32(ids.count)))
         keyBytes.append(contentsOf: chunk)
         values.append(contentsOf: ids)
-        insert(entryIndex: entries.count, hash: entry.hash)
-        entries.append(entry)
     }
 
     private mutating func insert(entryIndex: Int, hash: UInt64) {
         let mask = slots.count - 1
         var slot = Int(truncatingIfNeeded: hash) & mask
-        while slots[slot] >= 0 { slot = (slot + 1) & mask }
-        slots[slot] = Int32(entryIndex)
-    }
-
-    private mutating func doubleSlots() {
-        slots = [Int32](repeating: -1, count: 2 * slots.count)
-        for (index, entry) in entries.enumerated() {
-            insert(entryIndex: index, hash: entry.hash)
-        }
+        while slots[slot] != ChunkCache.emptySlot { slot = (slot + 1) & mask }
+        slots[slot] = ChunkCache.tag(hash) | UInt64(entryIndex)
     }
 }

@@ -103,7 +103,7 @@ struct Decoder: Sendable {
         var run: [UInt8] = []
         func flushRun() {
             guard !run.isEmpty else { return }
-            if String(validating: run, as: UTF8.self) != nil {
+            if UTF8Validation.isValid(run) {
                 output.append(run)
             } else {
                 output.append(contentsOf: repeatElement(replacementCharacter, count: run.count))

@@ -202,7 +202,7 @@ private struct JSONParser {
         }
         if scan < bytes.count, bytes[scan] == UInt8(ascii: "\"") {
             let content = UnsafeBufferPointer(rebasing: bytes[index..<scan])
-            guard let string = String(validating: content, as: UTF8.self) else {
+            guard let string = UTF8Validation.string(validating: content) else {
                 throw JSONParseError(offset: start, reason: "string is not valid UTF-8")
             }
             index = scan + 1
@@ -226,7 +226,7 @@ private struct JSONParser {
                 index += 1
             }
         }
-        guard let string = String(validating: decoded, as: UTF8.self) else {
+        guard let string = decoded.withUnsafeBufferPointer(UTF8Validation.string(validating:)) else {
             throw JSONParseError(offset: start, reason: "string is not valid UTF-8")
         }
         return string
