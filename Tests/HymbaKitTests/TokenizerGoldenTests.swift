@@ -144,6 +144,15 @@ final class TokenizerBehaviourTests: XCTestCase {
         }
     }
 
+    func testCleanUpTokenizationSpacesFromConfig() throws {
+        let json = try Data(contentsOf: TokenizerFixtures.directory.appendingPathComponent("tokenizer.json"))
+        let text = "Hello , world ! It 's here ."
+        let plain = try Tokenizer(tokenizerJSON: json, tokenizerConfigJSON: Data(#"{"clean_up_tokenization_spaces": false}"#.utf8))
+        XCTAssertEqual(plain.decode(plain.encode(text)), text)
+        let cleaning = try Tokenizer(tokenizerJSON: json, tokenizerConfigJSON: Data(#"{"clean_up_tokenization_spaces": true}"#.utf8))
+        XCTAssertEqual(cleaning.decode(cleaning.encode(text)), "Hello, world! It's here.")
+    }
+
     func testTokenStringsForUnknownIDsAreEmpty() throws {
         let tokenizer = try TokenizerFixtures.hymba()
         XCTAssertEqual(tokenizer.tokenStrings([-1, 32001, 15043]), ["", "", "▁Hello"])

@@ -7,6 +7,11 @@ struct ByteReplacement: Sendable {
     let pattern: [UInt8]
     let content: [UInt8]
 
+    init(pattern: String, content: String) {
+        self.pattern = Array(pattern.utf8)
+        self.content = Array(content.utf8)
+    }
+
     /// Reads a `Replace` stage: `{"pattern": {"String": " "}, "content": "▁"}`.
     init(node: JSONNode) throws {
         let patternNode = try node.required("pattern")

@@ -232,9 +232,12 @@ private struct JSONParser {
         return string
     }
 
-    /// Decodes the escape after a backslash and appends its UTF-8 bytes.
+    /// Decodes the escape after a backslash and appends its UTF-8 bytes; errors point at the
+    /// backslash.
     private mutating func appendEscape(to decoded: inout [UInt8]) throws {
-        guard index < bytes.count else { throw fail("unterminated escape") }
+        let backslash = index - 1
+        func bad(_ reason: String) -> JSONParseError { JSONParseError(offset: backslash, reason: reason) }
+        guard index < bytes.count else { throw bad("unterminated escape") }
         let escape = bytes[index]
         index += 1
         switch escape {
@@ -247,27 +250,29 @@ private struct JSONParser {
         case UInt8(ascii: "r"): decoded.append(0x0D)
         case UInt8(ascii: "t"): decoded.append(0x09)
         case UInt8(ascii: "u"):
-            var value = try parseHex4()
+            guard var value = parseHex4() else { throw bad("invalid \\u escape") }
             if (0xD800...0xDBFF).contains(value) {
                 guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
-                    throw fail("lone leading surrogate in \\u escape")
+                    throw bad("lone leading surrogate in \\u escape")
                 }
                 index += 2
-                let low = try parseHex4()
-                guard (0xDC00...0xDFFF).contains(low) else { throw fail("invalid trailing surrogate in \\u escape") }
+                guard let low = parseHex4(), (0xDC00...0xDFFF).contains(low) else {
+                    throw bad("invalid trailing surrogate in \\u escape")
+                }
                 value = 0x10000 + ((value - 0xD800) << 10) + (low - 0xDC00)
             } else if (0xDC00...0xDFFF).contains(value) {
-                throw fail("lone trailing surrogate in \\u escape")
+                throw bad("lone trailing surrogate in \\u escape")
             }
-            guard let scalar = Unicode.Scalar(value) else { throw fail("invalid \\u escape") }
+            guard let scalar = Unicode.Scalar(value) else { throw bad("invalid \\u escape") }
             UTF8.encode(scalar) { decoded.append($0) }
         default:
-            throw fail("invalid escape character")
+            throw bad("invalid escape character")
         }
     }
 
-    private mutating func parseHex4() throws -> UInt32 {
-        guard index + 4 <= bytes.count else { throw fail("truncated \\u escape") }
+    /// Four hex digits, or nil.
+    private mutating func parseHex4() -> UInt32? {
+        guard index + 4 <= bytes.count else { return nil }
         var value: UInt32 = 0
         for _ in 0..<4 {
             let byte = bytes[index]
@@ -276,7 +281,7 @@ private struct JSONParser {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
             case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
             case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
-            default: throw fail("invalid hex digit in \\u escape")
+            default: return nil
             }
             value = value << 4 | digit
             index += 1

@@ -21,6 +21,8 @@ public struct Tokenizer: Sendable {
     private let model: BPEModel
     private let postProcessor: PostProcessor
     private let decoder: Decoder
+    /// tokenizer_config.json's `clean_up_tokenization_spaces`.
+    private let cleansUpSpaces: Bool
     /// id → piece text (added tokens take precedence over the model vocabulary); nil for gaps.
     private let pieces: [String?]
     /// id → piece bytes, the decoder's input.
@@ -95,6 +97,7 @@ public struct Tokenizer: Sendable {
 
         var postProcessor = try PostProcessor(node: root.optional("post_processor"))
         var bosTokenID = postProcessor.prefix.first
+        var cleansUpSpaces = false
         if let configData = tokenizerConfigJSON {
             let configRoot = try JSONNode.parse([UInt8](configData), file: configName)
             let config = try TokenizerConfig(node: configRoot)
@@ -104,6 +107,7 @@ public struct Tokenizer: Sendable {
                 return id
             }
             if let bos = config.bosToken, let bosID = id(ofToken: bos) { bosTokenID = bosID }
+            cleansUpSpaces = config.cleansUpSpaces
             if config.overridesTemplate {
                 let prefix = config.addsBOS ?? true ? [try requiredID(config.bosToken, key: "bos_token")] : []
                 let suffix = config.addsEOS ?? false ? [try requiredID(config.eosToken, key: "eos_token")] : []
@@ -112,6 +116,7 @@ public struct Tokenizer: Sendable {
         }
         self.postProcessor = postProcessor
         self.bosTokenID = bosTokenID
+        self.cleansUpSpaces = cleansUpSpaces
     }
 
     private static func read(_ url: URL) throws -> Data {
@@ -168,7 +173,8 @@ public struct Tokenizer: Sendable {
         ids.map { id in pieces.indices.contains(id) ? pieces[id] ?? "" : "" }
     }
 
-    /// The text for `ids`, as Hugging Face's `decode`.
+    /// The text for `ids`, as Hugging Face's `decode` (`transformers`' when
+    /// tokenizer_config.json asks for `clean_up_tokenization_spaces`).
     ///
     /// Ids outside the vocabulary are skipped, as Hugging Face does; call `validate(ids:)` first
     /// to treat them as an error instead.
@@ -179,7 +185,8 @@ public struct Tokenizer: Sendable {
             guard pieceBytes.indices.contains(id), let piece = pieceBytes[id] else { return nil }
             return skipSpecialTokens && specialFlags[id] ? nil : piece
         }
-        return decoder.decode(kept)
+        let text = decoder.decode(kept)
+        return cleansUpSpaces ? SpaceCleanup.apply(to: text) : text
     }
 
     /// Whether `id` is a special token (skipped by `decode(_:skipSpecialTokens: true)`).

@@ -9,6 +9,8 @@ struct TokenizerConfig {
     /// The BOS token's text; `bos_token` may be a string or an object with `content`.
     var bosToken: String?
     var eosToken: String?
+    /// `clean_up_tokenization_spaces`, applied after decoding (see `SpaceCleanup`).
+    var cleansUpSpaces: Bool
 
     static let fileName = "tokenizer_config.json"
 
@@ -17,6 +19,7 @@ struct TokenizerConfig {
         addsEOS = try node.optional("add_eos_token")?.bool()
         bosToken = try TokenizerConfig.tokenText(node.optional("bos_token"))
         eosToken = try TokenizerConfig.tokenText(node.optional("eos_token"))
+        cleansUpSpaces = try node.optional("clean_up_tokenization_spaces")?.bool() ?? false
     }
 
     private static func tokenText(_ node: JSONNode?) throws -> String? {
