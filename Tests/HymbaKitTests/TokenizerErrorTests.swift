@@ -150,6 +150,10 @@ final class TokenizerErrorTests: XCTestCase {
                                   "special_tokens": [String: Any]()]
         guard case let .unknownToken(_, _, token)? = loadError(root) else { return XCTFail("expected unknownToken") }
         XCTAssertEqual(token, "<bos>")
+        root["post_processor"] = ["type": "TemplateProcessing",
+                                  "single": [["SpecialToken": ["id": "<s>", "type_id": 0]], ["Sequence": ["id": "A", "type_id": 0]]],
+                                  "special_tokens": ["<s>": ["id": "<s>", "ids": [-1], "tokens": ["<s>"]]]]
+        guard case .invalidValue(_, "post_processor.special_tokens.<s>.ids[0]", _)? = loadError(root) else { return XCTFail("negative template id") }
     }
 
     func testMergesNamingUnknownTokens() {

@@ -37,6 +37,14 @@ enum TokenizerFixtures {
     }
 }
 
+/// A lock-protected count for the concurrency test.
+final class ManagedCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func increment() { lock.lock(); count += 1; lock.unlock() }
+    var value: Int { lock.lock(); defer { lock.unlock() }; return count }
+}
+
 /// `String ==` is canonical equivalence ("é" == "e\u{301}"); tokenizer output must match
 /// scalar for scalar, so compare the scalars.
 func assertSameScalars(_ actual: String, _ expected: String, _ message: String, file: StaticString = #filePath, line: UInt = #line) {
@@ -151,6 +159,20 @@ final class TokenizerBehaviourTests: XCTestCase {
         XCTAssertEqual(plain.decode(plain.encode(text)), text)
         let cleaning = try Tokenizer(tokenizerJSON: json, tokenizerConfigJSON: Data(#"{"clean_up_tokenization_spaces": true}"#.utf8))
         XCTAssertEqual(cleaning.decode(cleaning.encode(text)), "Hello, world! It's here.")
+    }
+
+    func testConcurrentEncodingGivesTheSameIDs() throws {
+        // encode keeps all scratch state per call, so one tokenizer serves many threads.
+        let tokenizer = try TokenizerFixtures.hymba()
+        let texts = try TokenizerFixtures.goldenCases().map(\.text)
+        let expected = texts.map { tokenizer.encode($0) }
+        let mismatches = ManagedCounter()
+        DispatchQueue.concurrentPerform(iterations: 64) { round in
+            for (index, text) in texts.enumerated() where (index + round) % 2 == 0 {
+                if tokenizer.encode(text) != expected[index] { mismatches.increment() }
+            }
+        }
+        XCTAssertEqual(mismatches.value, 0)
     }
 
     func testTokenStringsForUnknownIDsAreEmpty() throws {

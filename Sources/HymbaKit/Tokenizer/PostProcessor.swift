@@ -29,7 +29,11 @@ struct PostProcessor: Sendable {
                 guard let entry = try specialTokens.optional(try name.string()) else {
                     throw TokenizerError.unknownToken(file: node.file, path: "\(name.path) (not in \(specialTokens.path))", token: try name.string())
                 }
-                let ids = try entry.required("ids").elements().map { try $0.int() }
+                let ids = try entry.required("ids").elements().map { element in
+                    let id = try element.int()
+                    guard id >= 0, id < Int(Int32.max) else { throw element.invalid("ids must be in 0..<\(Int32.max)") }
+                    return id
+                }
                 if sawSequence { suffix += ids } else { prefix += ids }
             } else if let sequence = try item.optional("Sequence") {
                 let name = try sequence.required("id")
