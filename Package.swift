@@ -1,6 +1,8 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+let optimizedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
     name: "HymbaLens",
     platforms: [.macOS(.v13)],
@@ -20,8 +22,11 @@ let package = Package(
         .systemLibrary(name: "CCairo", pkgConfig: "pangocairo",
                        providers: [.apt(["libcairo2-dev", "libpango1.0-dev", "libpng-dev"])]),
 
-        .target(name: "HymbaKit", dependencies: ["CBLAS"]),
-        .target(name: "HymbaAnalysis", dependencies: ["HymbaKit"]),
+        // The numeric modules are optimised in every configuration: an -Onone forward pass is
+        // ~30x slower, which would make `swift test` (a debug build) crawl through the parity and
+        // trained-model tests. @testable still works (-enable-testing comes from SwiftPM).
+        .target(name: "HymbaKit", dependencies: ["CBLAS"], swiftSettings: optimizedInDebug),
+        .target(name: "HymbaAnalysis", dependencies: ["HymbaKit"], swiftSettings: optimizedInDebug),
         .target(name: "HymbaPlot", dependencies: ["CCairo"]),
         .executableTarget(
             name: "hymba-lens",

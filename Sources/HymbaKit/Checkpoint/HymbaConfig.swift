@@ -92,6 +92,19 @@ public struct HymbaConfig: Decodable, Equatable, Sendable {
     /// Query heads per KV head.
     public var groupSize: Int { attentionHeads / keyValueHeads }
 
+    /// RoPE base after Hymba's NTK rescale (float64):
+    /// `θ · (2·max_pos / orig_max_pos − 1)^(hd / (hd − 2))`; `rope_theta` itself for "default".
+    public var ropeBase: Double {
+        switch ropeType {
+        case .standard:
+            return ropeTheta
+        case .ntk:
+            let hd = Double(headDim)
+            let ratio = 2 * Double(maxPositionEmbeddings) / Double(origMaxPositionEmbeddings ?? maxPositionEmbeddings) - 1
+            return ropeTheta * Foundation.pow(ratio, hd / (hd - 2))
+        }
+    }
+
     // MARK: Decoding
 
     public init(from decoder: Swift.Decoder) throws {

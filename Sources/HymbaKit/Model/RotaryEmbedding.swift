@@ -14,22 +14,10 @@ struct RotaryEmbedding {
     private let cosTable: [Float]   // (T, hd/2)
     private let sinTable: [Float]   // (T, hd/2)
 
-    /// The rescaled base (`rope_theta` for rope_type "default").
-    static func base(for config: HymbaConfig) -> Double {
-        switch config.ropeType {
-        case .standard:
-            return config.ropeTheta
-        case .ntk:
-            let hd = Double(config.headDim)
-            let ratio = 2 * Double(config.maxPositionEmbeddings) / Double(config.origMaxPositionEmbeddings ?? config.maxPositionEmbeddings) - 1
-            return config.ropeTheta * Foundation.pow(ratio, hd / (hd - 2))
-        }
-    }
-
     init(config: HymbaConfig, positions: Int) {
         headDim = config.headDim
         half = headDim / 2
-        let base = Self.base(for: config)
+        let base = config.ropeBase
         let inverseFrequency: [Float] = (0..<half).map { j in
             Float(1 / Foundation.pow(base, Double(2 * j) / Double(config.headDim)))
         }

@@ -1,0 +1,30 @@
+import Foundation
+
+/// Checks an output path before any work is done, so a run that cannot write its result fails
+/// in a second with a clear message instead of after the model ran.
+enum OutputPath {
+    /// - Parameter extensions: allowed file extensions (lowercase, without the dot); empty = any.
+    static func check(_ path: String, extensions: [String] = []) throws -> URL {
+        let url = URL(fileURLWithPath: path)
+        let ext = url.pathExtension.lowercased()
+        if !extensions.isEmpty && !extensions.contains(ext) {
+            throw CLIError("cannot write \(path): the extension must be " + extensions.map { "." + $0 }.joined(separator: " or "))
+        }
+        try checkDirectory(url.deletingLastPathComponent().path, for: path)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw CLIError("cannot write \(path): it is a directory")
+        }
+        return url
+    }
+
+    static func checkDirectory(_ directory: String, for path: String) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw CLIError("cannot write \(path): directory \(directory) does not exist")
+        }
+        guard access(directory, W_OK) == 0 else {
+            throw CLIError("cannot write \(path): directory \(directory) is not writable")
+        }
+    }
+}

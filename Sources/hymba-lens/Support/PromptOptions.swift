@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import HymbaKit
+
+/// The prompt of a run: token ids, or text tokenized with the model's own tokenizer.
+struct PromptOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Comma-separated token ids, e.g. 1,450,4996 (include the BOS id 1 yourself).", valueName: "ids"))
+    var ids: String?
+
+    @Option(help: ArgumentHelp("Text to tokenize with the model's tokenizer.json (the BOS is added).", valueName: "text"))
+    var text: String?
+
+    @Option(name: .customLong("text-file"), help: ArgumentHelp("A UTF-8 text file to tokenize as one prompt.", valueName: "file"))
+    var textFile: String?
+
+    func validate() throws {
+        let given = [ids != nil, text != nil, textFile != nil].filter { $0 }.count
+        guard given == 1 else {
+            throw ValidationError("give exactly one of --ids, --text or --text-file")
+        }
+    }
+
+    /// The prompt's ids, and their token strings when a tokenizer is in the model folder.
+    func resolve(modelDirectory: URL) throws -> (ids: [Int], tokens: [String]?) {
+        let tokenizer = FileManager.default.fileExists(atPath: modelDirectory.appendingPathComponent("tokenizer.json").path)
+            ? try Tokenizer(directory: modelDirectory) : nil
+        if let ids {
+            let parsed = try Self.parseIDs(ids)
+            try tokenizer?.validate(ids: parsed)
+            return (parsed, tokenizer?.tokenStrings(parsed))
+        }
+        guard let tokenizer else {
+            throw CLIError("\(modelDirectory.path) has no tokenizer.json: give --ids instead of text")
+        }
+        let content = try text ?? readUTF8TextFile(URL(fileURLWithPath: textFile!))
+        let encoded = tokenizer.encode(content)
+        return (encoded, tokenizer.tokenStrings(encoded))
+    }
+
+    /// "1, 45,77" → [1, 45, 77]; empty or non-integer entries are errors.
+    static func parseIDs(_ text: String) throws -> [Int] {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        if parts.allSatisfy(\.isEmpty) { throw CLIError("--ids is empty: give at least one token id") }
+        return try parts.map { part in
+            guard let id = Int(part) else { throw CLIError("--ids: '\(part)' is not a token id") }
+            return id
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import XCTest
+@testable import HymbaKit
+
+final class RecordingPlanTests: XCTestCase {
+    let config = try! HymbaConfig(contentsOf: Fixtures.parity.appendingPathComponent("tiny-bf16/config.json"))  // 4 layers, 4 heads
+
+    func testLayersHeadsAndGlobs() throws {
+        let plan = try RecordingPlan("attn_probs@0,2:h1-2,h3,ssm_attn@last,*_mass,layers.1.hidden,logits", config: config)
+        XCTAssertEqual(plan.points[.attnProbs], .init(layers: [0, 2], heads: [1, 2, 3]))
+        XCTAssertEqual(plan.points[.ssmAttn], .init(layers: [3], heads: nil))
+        XCTAssertEqual(plan.points[.attnMass], .init(layers: nil, heads: nil))
+        XCTAssertEqual(plan.points[.ssmMass], .init(layers: nil, heads: nil))
+        XCTAssertEqual(plan.points[.hidden], .init(layers: [1], heads: nil))
+        XCTAssertTrue(plan.wants(.logits))
+        XCTAssertFalse(plan.wants(.inputIDs))
+        XCTAssertFalse(plan.wants(.attnProbs, layer: 1))
+        XCTAssertEqual(plan.heads(.attnProbs, layer: 2, headCount: 4), [1, 2, 3])
+        XCTAssertEqual(plan.heads(.ssmAttn, layer: 3, headCount: 4), [0, 1, 2, 3])
+        XCTAssertNil(plan.points[.attnOut])
+    }
+
+    func testAllRecordsEveryPointButChannelsUnlessGiven() throws {
+        let plan = try RecordingPlan("all", config: config)
+        XCTAssertEqual(Set(plan.points.keys), Set(HookPoint.allCases).subtracting([.ssmAttnChannels]))
+        XCTAssertTrue(plan.wants(.logits) && plan.wants(.inputIDs))
+        let withChannels = try RecordingPlan("all", config: config, ssmAttentionChannels: [3, 17])
+        XCTAssertTrue(withChannels.wants(.ssmAttnChannels, layer: 2))
+    }
+
+    func testRepeatedItemsMerge() throws {
+        let plan = try RecordingPlan("hidden@1,hidden@3", config: config)
+        XCTAssertEqual(plan.points[.hidden]?.layers, [1, 3])
+        let widened = try RecordingPlan("hidden@1,hidden", config: config)
+        XCTAssertNil(widened.points[.hidden]?.layers)
+    }
+
+    func testErrorsAreSpecific() {
+        func expect(_ spec: String, _ error: ProbeError, channels: [Int] = []) {
+            XCTAssertThrowsError(try RecordingPlan(spec, config: config, ssmAttentionChannels: channels), spec) {
+                XCTAssertEqual($0 as? ProbeError, error, spec)
+            }
+        }
+        expect("attn_prob", .unknownKey("attn_prob", known: RecordingPlan.knownNames))
+        expect("attn_probs@4", .layerOutOfRange(item: "attn_probs@4", layer: 4, layers: 4))
+        expect("attn_probs@0:h9", .headOutOfRange(item: "attn_probs@0:h9", head: 9, heads: 4))
+        expect("hidden:h1", .badSelection(item: "hidden:h1", reason: "heads can be chosen only for attn_probs and ssm_attn"))
+        expect("logits@2", .badSelection(item: "logits@2", reason: "'logits' is not per layer"))
+        expect("hidden@2-1", .badSelection(item: "hidden@2-1", reason: "'2-1' is not a range like 2-5"))
+        expect("", .emptyPlan)
+        expect("ssm_attn", .channelOutOfRange(channel: 128, channels: 128), channels: [128])
+        expect("3", .badSelection(item: "3", reason: "a layer number needs a key before it"))
+    }
+
+    func testGlob() {
+        XCTAssertTrue(Glob("ssm_*").matches("ssm_state_norm"))
+        XCTAssertTrue(Glob("*_mass").matches("attn_mass"))
+        XCTAssertFalse(Glob("*_mass").matches("meta_attn_received"))
+        XCTAssertTrue(Glob("ssm_?").matches("ssm_B"))
+    }
+}
