@@ -32,11 +32,11 @@ final class TokenizerDecodeTests: XCTestCase {
     func testBytePieceNames() {
         XCTAssertEqual(ByteFallbackTable.pieceName(0x0A), "<0x0A>")
         XCTAssertEqual(ByteFallbackTable.pieceName(0xF0), "<0xF0>")
-        XCTAssertEqual(Decoder.byteValue(of: Array("<0x0A>".utf8)), 0x0A)
-        XCTAssertEqual(Decoder.byteValue(of: Array("<0xfe>".utf8)), 0xFE)
-        XCTAssertEqual(Decoder.byteValue(of: Array("<0x+A>".utf8)), 0x0A)  // as Rust's from_str_radix
-        XCTAssertNil(Decoder.byteValue(of: Array("<0xG0>".utf8)))
-        XCTAssertNil(Decoder.byteValue(of: Array("<0x0A".utf8)))
-        XCTAssertNil(Decoder.byteValue(of: Array("<0x0AA>".utf8)))
+        XCTAssertEqual(TokenDecoder.byteValue(of: Array("<0x0A>".utf8)), 0x0A)
+        XCTAssertEqual(TokenDecoder.byteValue(of: Array("<0xfe>".utf8)), 0xFE)
+        XCTAssertEqual(TokenDecoder.byteValue(of: Array("<0x+A>".utf8)), 0x0A)  // as Rust's from_str_radix
+        XCTAssertNil(TokenDecoder.byteValue(of: Array("<0xG0>".utf8)))
+        XCTAssertNil(TokenDecoder.byteValue(of: Array("<0x0A".utf8)))
+        XCTAssertNil(TokenDecoder.byteValue(of: Array("<0x0AA>".utf8)))
     }
 }

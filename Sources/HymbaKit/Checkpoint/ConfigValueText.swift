@@ -3,7 +3,7 @@
 enum ConfigValueText: Decodable, CustomStringConvertible {
     case null, bool(Bool), number(Double), string(String), array([ConfigValueText]), object([String: ConfigValueText])
 
-    init(from decoder: Swift.Decoder) throws {
+    init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()
         if c.decodeNil() { self = .null }
         else if let b = try? c.decode(Bool.self) { self = .bool(b) }

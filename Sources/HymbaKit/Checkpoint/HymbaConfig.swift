@@ -107,7 +107,7 @@ public struct HymbaConfig: Decodable, Equatable, Sendable {
 
     // MARK: Decoding
 
-    public init(from decoder: Swift.Decoder) throws {
+    public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let read = ConfigReader(container: c)
         vocabSize = try read.required(.vocabSize)

@@ -130,7 +130,7 @@ public final class SafeTensorsFile: @unchecked Sendable {
         var metadata: [String: String] = [:]
         var entries: [(String, Result<RawEntry, Error>)] = []
 
-        init(from decoder: Swift.Decoder) throws {
+        init(from decoder: Decoder) throws {
             let container = try decoder.container(keyedBy: DynamicKey.self)
             for key in container.allKeys {
                 if key.stringValue == "__metadata__" {

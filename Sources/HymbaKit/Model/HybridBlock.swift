@@ -7,7 +7,7 @@ struct HybridBlock {
     let config: HymbaConfig
 
     /// Post-RoPE keys `(T, Hkv·hd)` and values `(T, Hkv·vd)` a producer layer hands to its consumers.
-    struct KeyValues {
+    struct KeyValues: @unchecked Sendable {
         let keys: Matrix
         let values: Matrix
     }
@@ -15,8 +15,10 @@ struct HybridBlock {
     /// Runs the layer on the residual stream `x (T, D)` in place.
     /// - Parameters:
     ///   - sharedKV: the producer's K/V when this layer is a consumer.
+    ///   - ablations: components of this layer to zero (see `Ablation`).
     /// - Returns: the K/V this layer computed (nil for a consumer).
-    func apply(_ x: inout Matrix, rope: RotaryEmbedding?, sharedKV: KeyValues?, probe: LayerProbe?) -> KeyValues? {
+    func apply(_ x: inout Matrix, rope: RotaryEmbedding?, sharedKV: KeyValues?, probe: LayerProbe?,
+               ablations: [Ablation.Target] = []) -> KeyValues? {
         let eps = config.rmsNormEps
         let h = rmsNorm(x, weight: weights.inputNorm, eps: eps)
         var projected = BLAS.linear(h, weights.inProj)                        // (T, width)
@@ -24,25 +26,37 @@ struct HybridBlock {
 
         let ownKV = rotateAndExtractKV(&projected, split: split, rope: rope)
         let kv = sharedKV ?? ownKV!
-        let attentionOut = attend(projected, split: split, kv: kv, probe: probe)   // (T, H·vd)
-        let ssm = projected.storage.withUnsafeBufferPointer { p in
+        var attentionOut = attend(projected, split: split, kv: kv, probe: probe)   // (T, H·vd)
+        var ssm = projected.storage.withUnsafeBufferPointer { p in
             SSMBranch(weights: weights, config: config).run(
                 xs: p.baseAddress! + split.xs.lowerBound, z: p.baseAddress! + split.z.lowerBound,
                 stride: projected.cols, rows: x.rows,
                 recordStateNorm: probe?.wants(.ssmStateNorm) ?? false,
                 recordFinalState: probe?.wants(.ssmFinalState) ?? false)
         }
+        for case .attentionHead(let h) in ablations { zeroHead(h, of: &attentionOut) }
+        for case .ssmHead(let h) in ablations { zeroHead(h, of: &ssm.output) }
         probe?.capture(attentionOut: attentionOut, ssm: ssm, gate: projected, gateColumns: split.z)
 
         var fused = rmsNorm(attentionOut, weight: weights.attentionNorm, eps: eps)
-        let ssmNormed = rmsNorm(ssm.output, weight: weights.ssmNorm, eps: eps)
+        var ssmNormed = rmsNorm(ssm.output, weight: weights.ssmNorm, eps: eps)
         probe?.capture(normalizedAttention: fused, normalizedSSM: ssmNormed)
+        if ablations.contains(.attentionBranch) { fused = Matrix(rows: fused.rows, cols: fused.cols) }
+        if ablations.contains(.ssmBranch) { ssmNormed = Matrix(rows: ssmNormed.rows, cols: ssmNormed.cols) }
         for i in 0..<fused.count { fused.storage[i] = (fused.storage[i] + ssmNormed.storage[i]) / 2 }
         BLAS.linear(fused, weights.outProj, accumulateInto: &x, beta: 1)
 
         applyGatedMLP(&x, weights: weights, eps: eps)
         probe?.capture(hidden: x)
         return ownKV
+    }
+
+    /// Zeroes head `h`'s channel slice (`h·dv ..< (h+1)·dv`) of a branch output.
+    private func zeroHead(_ h: Int, of branch: inout Matrix) {
+        let width = config.valueHeadDim
+        for t in 0..<branch.rows {
+            for k in 0..<width { branch[t, h * width + k] = 0 }
+        }
     }
 
     /// RoPE on the queries (in place) and, for a K/V-computing layer, on a copy of its keys.

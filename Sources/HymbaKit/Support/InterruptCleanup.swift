@@ -1,35 +1,37 @@
 import Foundation
 
-/// Removes in-flight temporary files when the process is interrupted (Ctrl-C, SIGTERM), so an
-/// aborted run leaves no partial output behind. Paths are copied into C strings up front so the
-/// signal handler only calls async-signal-safe `unlink` and `_exit`.
+/// Removes in-flight temporary files and staging folders when the process is interrupted
+/// (Ctrl-C, SIGTERM), so an aborted run leaves no partial output behind. Paths are copied into
+/// C strings up front so the signal handler only calls async-signal-safe `unlink`, `rmdir` and
+/// `_exit`; entries are removed newest first, so a folder's files go before the folder.
 public final class InterruptCleanup: @unchecked Sendable {
     public static let shared = InterruptCleanup()
 
     private let lock = NSLock()
-    private var paths: [String: UnsafeMutablePointer<CChar>] = [:]
+    private var paths: [(path: String, cString: UnsafeMutablePointer<CChar>)] = []
     private var installed = false
 
     private init() {}
 
-    func register(_ path: String) {
+    public func register(_ path: String) {
         lock.lock(); defer { lock.unlock() }
-        paths[path] = strdup(path)
+        paths.append((path, strdup(path)))
         publish()
         installIfNeeded()
     }
 
-    func unregister(_ path: String) {
+    public func unregister(_ path: String) {
         lock.lock(); defer { lock.unlock() }
-        if let cString = paths.removeValue(forKey: path) {
+        if let index = paths.lastIndex(where: { $0.path == path }) {
+            let removed = paths.remove(at: index)
             publish()
-            free(cString)
+            free(removed.cString)
         }
     }
 
     // The handler reads a fixed C array of pointers, never Swift collections.
     private func publish() {
-        let list = Array(paths.values.prefix(InterruptCleanupTable.capacity))
+        let list = paths.suffix(InterruptCleanupTable.capacity).map(\.cString)
         InterruptCleanupTable.count = 0
         for (i, pointer) in list.enumerated() { InterruptCleanupTable.entries[i] = pointer }
         InterruptCleanupTable.count = list.count
@@ -45,14 +47,16 @@ public final class InterruptCleanup: @unchecked Sendable {
 
 /// Storage the signal handler can read without touching Swift runtime objects.
 enum InterruptCleanupTable {
-    static let capacity = 256
+    static let capacity = 4096
     nonisolated(unsafe) static var entries = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: capacity)
     nonisolated(unsafe) static var count = 0
 }
 
 private func interruptCleanupHandler(_ signalNumber: Int32) {
-    for i in 0..<InterruptCleanupTable.count {
-        if let path = InterruptCleanupTable.entries[i] { unlink(path) }
+    var i = InterruptCleanupTable.count - 1
+    while i >= 0 {
+        if let path = InterruptCleanupTable.entries[i], unlink(path) != 0 { rmdir(path) }
+        i -= 1
     }
     _exit(128 + signalNumber)
 }

@@ -9,7 +9,7 @@ import Foundation
 ///             "<s>", "[PAD]" cut      Prepend "▁",                              merges by rank,  <s> + ids
 ///             out of the raw text     " " → "▁"                                  byte fallback
 ///
-/// and decoding runs the `Decoder` steps over the pieces. Every stage is chosen by its JSON
+/// and decoding runs the `TokenDecoder` steps over the pieces. Every stage is chosen by its JSON
 /// `"type"`; a type or setting that is not implemented makes `init` throw, naming it, rather
 /// than tokenize differently.
 public struct Tokenizer: Sendable {
@@ -20,7 +20,7 @@ public struct Tokenizer: Sendable {
     private let normalizer: Normalizer
     private let model: BPEModel
     private let postProcessor: PostProcessor
-    private let decoder: Decoder
+    private let decoder: TokenDecoder
     /// tokenizer_config.json's `clean_up_tokenization_spaces`.
     private let cleansUpSpaces: Bool
     /// id → piece text (added tokens take precedence over the model vocabulary); nil for gaps.
@@ -69,7 +69,7 @@ public struct Tokenizer: Sendable {
         model = try BPEModel(node: try root.required("model"))
         let addedTokens = try AddedToken.readAll(root.optional("added_tokens"), vocabulary: model.vocabulary)
         normalizer = try Normalizer(node: root.optional("normalizer"))
-        decoder = try Decoder(node: root.optional("decoder"))
+        decoder = try TokenDecoder(node: root.optional("decoder"))
         rawSplitter = AddedTokenSplitter(patterns: addedTokens.filter { !$0.normalized }.map { (Array($0.content.utf8), $0.id) })
         // Hugging Face normalizes these tokens' own text too: "ing▁" is looked for as "▁ing▁".
         let normalizer = self.normalizer

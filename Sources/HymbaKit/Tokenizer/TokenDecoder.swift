@@ -3,7 +3,7 @@
 ///
 /// Implemented: `Sequence`, `Replace` (literal), `ByteFallback`, `Fuse`, `Strip`. Without a
 /// decoder the pieces are joined with single spaces, as Hugging Face does.
-struct Decoder: Sendable {
+struct TokenDecoder: Sendable {
     enum Step: Sendable {
         case replace(ByteReplacement)
         /// Runs of `<0xNN>` pieces become their bytes if those are valid UTF-8, else one U+FFFD
@@ -24,7 +24,7 @@ struct Decoder: Sendable {
             return
         }
         var steps: [Step] = []
-        try Decoder.appendSteps(from: node, to: &steps)
+        try TokenDecoder.appendSteps(from: node, to: &steps)
         self.steps = steps
     }
 
@@ -66,11 +66,11 @@ struct Decoder: Sendable {
             case let .replace(replacement):
                 pieces = pieces.map { replacement.apply(to: $0) }
             case .byteFallback:
-                pieces = Decoder.decodeByteRuns(pieces)
+                pieces = TokenDecoder.decodeByteRuns(pieces)
             case .fuse:
                 pieces = [Array(pieces.joined())]
             case let .strip(content, start, stop):
-                pieces = pieces.map { Decoder.strip($0, content: content, start: start, stop: stop) }
+                pieces = pieces.map { TokenDecoder.strip($0, content: content, start: start, stop: stop) }
             }
         }
         return String(decoding: Array(pieces.joined()), as: UTF8.self)
