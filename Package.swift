@@ -38,7 +38,8 @@ let package = Package(
         .testTarget(name: "HymbaKitTests", dependencies: ["HymbaKit"]),
         .testTarget(name: "HymbaAnalysisTests", dependencies: ["HymbaAnalysis", "HymbaKit"]),
         .testTarget(name: "HymbaPlotTests", dependencies: ["HymbaPlot"]),
-        .testTarget(name: "CLITests", dependencies: ["HymbaKit"]),
+        // End-to-end through the built executable (the dependency makes `swift test` build it).
+        .testTarget(name: "CLITests", dependencies: ["hymba-lens", "HymbaKit"]),
     ],
     swiftLanguageModes: [.v5]
 )

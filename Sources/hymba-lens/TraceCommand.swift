@@ -46,11 +46,13 @@ struct Trace: ParsableCommand {
     var quiet = false
 
     func run() throws {
+        // Everything cheap is checked before the weights are widened.
         let outURL = try OutputPath.check(out, extensions: ["safetensors"])
-        let (checkpoint, model) = try ModelLoading.load(self.model, quiet: quiet)
-        let (ids, tokens) = try prompt.resolve(modelDirectory: checkpoint.directory)
+        let checkpoint = try Checkpoint(path: self.model)
         let channels = try ssmAttentionChannels.map { try PromptOptions.parseIDs($0) } ?? []
-        let plan = try RecordingPlan(record, config: model.config, ssmAttentionChannels: channels)
+        let plan = try RecordingPlan(record, config: checkpoint.config, ssmAttentionChannels: channels)
+        let (ids, tokens) = try prompt.resolve(modelDirectory: checkpoint.directory)
+        let model = try ModelLoading.load(checkpoint, quiet: quiet)
         try model.validate(ids: ids)
 
         let recorder = model.makeRecorder(plan: plan)

@@ -5,10 +5,13 @@ import HymbaKit
 enum ModelLoading {
     static func load(_ path: String, quiet: Bool = false) throws -> (checkpoint: Checkpoint, model: HymbaModel) {
         let checkpoint = try Checkpoint(path: path)
-        let model = try HymbaModel(checkpoint: checkpoint) { done, total in
-            if !quiet { Progress.update("loading \(path): layer \(done)/\(total)", done: done == total) }
+        return (checkpoint, try load(checkpoint, quiet: quiet))
+    }
+
+    static func load(_ checkpoint: Checkpoint, quiet: Bool = false) throws -> HymbaModel {
+        try HymbaModel(checkpoint: checkpoint) { done, total in
+            if !quiet { Progress.update("loading \(checkpoint.directory.path): layer \(done)/\(total)", done: done == total) }
         }
-        return (checkpoint, model)
     }
 
     /// The bundled default model (`models/hymba-tiny`), looked up from the working directory and

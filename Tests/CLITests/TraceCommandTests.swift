@@ -1,0 +1,183 @@
+import Foundation
+import XCTest
+
+/// `hymba-lens trace/inspect/init` end to end: the public recording contract and one-line errors
+/// that leave no output file behind.
+final class TraceCommandTests: XCTestCase {
+    var directory: URL!
+
+    override func setUpWithError() throws { directory = try CLI.temporaryDirectory("trace") }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
+
+    func testRecordAllWritesTheContractKeysAndManifest() throws {
+        let fixture = CLI.parity.appendingPathComponent("tiny-bf16")
+        let out = directory.appendingPathComponent("rec.safetensors")
+        let result = try CLI.run(["trace", fixture.path, "--ids", "1,45,77,122", "--record", "all", "--out", out.path])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let manifestURL = directory.appendingPathComponent("rec.json")
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: manifestURL)) as! [String: Any]
+        let tensors = manifest["tensors"] as! [[String: Any]]
+        let shapes = Dictionary(uniqueKeysWithValues: tensors.map { ($0["name"] as! String, $0["shape"] as! [Int]) })
+        let t = 4 + 4
+        XCTAssertEqual(shapes["input_ids"], [4])
+        XCTAssertEqual(shapes["logits"], [4, 128])
+        for i in 0..<4 {
+            XCTAssertEqual(shapes["layers.\(i).hidden"], [t, 64])
+            XCTAssertEqual(shapes["layers.\(i).attn_probs"], [4, t, t])
+            XCTAssertEqual(shapes["layers.\(i).attn_out"], [t, 128])
+            XCTAssertEqual(shapes["layers.\(i).ssm_out"], [t, 128])
+            XCTAssertEqual(shapes["layers.\(i).ssm_state_norm"], [t, 128])
+            XCTAssertEqual(shapes["layers.\(i).ssm_final_state"], [128, 8])
+        }
+        XCTAssertEqual((manifest["tokens"] as! [String: Any])["ids"] as! [Int], [1, 45, 77, 122])
+        XCTAssertEqual(manifest["meta_tokens"] as? Int, 4)
+        XCTAssertEqual((manifest["config_sha256"] as? String)?.count, 64)
+        XCTAssertEqual(CLI.contents(of: directory), ["rec.json", "rec.safetensors"])
+    }
+
+    func testRecordListRecordsOnlyThoseKeys() throws {
+        let out = directory.appendingPathComponent("r.safetensors")
+        let result = try CLI.run(["trace", CLI.bundledModel.path, "--text", "Hello world", "--record", "logits,hidden@5", "--out", out.path])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("r.json"))) as! [String: Any]
+        XCTAssertEqual((manifest["tensors"] as! [[String: Any]]).map { $0["name"] as! String }, ["logits", "layers.5.hidden"])
+        XCTAssertEqual((manifest["tokens"] as! [String: Any])["strings"] as! [String], ["<s>", "▁Hello", "▁world"])
+    }
+
+    /// Each malformed input: a one-line error naming the problem, exit status ≠ 0, no output file.
+    func testBadInputsFailCleanly() throws {
+        let fixture = CLI.parity.appendingPathComponent("tiny-bf16")
+        let out = directory.appendingPathComponent("out.safetensors")
+        let broken = try brokenCheckpoints()
+        let cases: [(arguments: [String], fragment: String)] = [
+            (["trace", broken["truncated"]!.path, "--ids", "1", "--out", out.path], "truncated"),
+            (["trace", broken["header-beyond-file"]!.path, "--ids", "1", "--out", out.path], "declares"),
+            (["trace", broken["invalid-json"]!.path, "--ids", "1", "--out", out.path], "invalid safetensors header"),
+            (["trace", broken["offsets-outside"]!.path, "--ids", "1", "--out", out.path], "outside the"),
+            (["trace", broken["length-mismatch"]!.path, "--ids", "1", "--out", out.path], "byte length"),
+            (["trace", broken["unsupported-dtype"]!.path, "--ids", "1", "--out", out.path], "must be F32, BF16 or F16"),
+            (["trace", broken["missing-tensor"]!.path, "--ids", "1", "--out", out.path], "model.final_layernorm.weight"),
+            (["trace", broken["wrong-shape"]!.path, "--ids", "1", "--out", out.path], "has shape"),
+            (["trace", broken["bad-config"]!.path, "--ids", "1", "--out", out.path], "'num_key_value_heads' = 3"),
+            (["trace", broken["missing-config-key"]!.path, "--ids", "1", "--out", out.path], "'vocab_size' is missing"),
+            (["trace", fixture.path, "--ids", "", "--out", out.path], "--ids is empty"),
+            (["trace", fixture.path, "--ids", "1,128", "--out", out.path], "128"),
+            (["trace", fixture.path, "--ids", "1,x", "--out", out.path], "'x' is not a token id"),
+            (["trace", fixture.path, "--ids", "1", "--out", "/nonexistent-dir/out.safetensors"], "does not exist"),
+            (["trace", fixture.path, "--ids", "1", "--out", directory.appendingPathComponent("out.txt").path], "extension"),
+            (["trace", fixture.path, "--ids", "1", "--record", "attn_probs@9", "--out", out.path], "layer 9 is out of range"),
+            (["trace", fixture.path, "--ids", "1", "--record", "nonsense", "--out", out.path], "unknown recording key 'nonsense'"),
+            (["trace", directory.appendingPathComponent("nowhere").path, "--ids", "1", "--out", out.path], "not found"),
+        ]
+        for (arguments, fragment) in cases {
+            let result = try CLI.run(arguments)
+            assertFails(result, mentioning: fragment)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "\(arguments) left an output file")
+        }
+        XCTAssertEqual(CLI.contents(of: directory).filter { !$0.hasPrefix("broken") }, [], "nothing but the broken inputs")
+    }
+
+    func testReadOnlyDirectoryIsRefused() throws {
+        guard getuid() != 0 else { throw XCTSkip("root ignores directory permissions") }
+        let locked = directory.appendingPathComponent("locked")
+        try FileManager.default.createDirectory(at: locked, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o555])
+        let result = try CLI.run(["trace", CLI.bundledModel.path, "--ids", "1", "--out", locked.appendingPathComponent("r.safetensors").path])
+        assertFails(result, mentioning: "not writable")
+    }
+
+    func testNonUTF8TextFileIsRefused() throws {
+        let text = directory.appendingPathComponent("latin1.txt")
+        try Data([0x63, 0x61, 0x66, 0xE9, 0x0A]).write(to: text)
+        let out = directory.appendingPathComponent("r.safetensors")
+        assertFails(try CLI.run(["trace", CLI.bundledModel.path, "--text-file", text.path, "--out", out.path]), mentioning: "UTF-8")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
+    }
+
+    func testInspectDescribesLayers() throws {
+        let result = try CLI.run(["inspect", CLI.bundledModel.path])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("9.93M"))
+        XCTAssertTrue(result.stdout.contains("reuses K/V of layer 1"))
+        XCTAssertTrue(result.stdout.contains("sliding W=64"))
+        let json = try CLI.run(["inspect", CLI.bundledModel.path, "--json"])
+        let summary = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(summary["meta_tokens"] as? Int, 32)
+        XCTAssertEqual(summary["parameters"] as? Int, 9_933_960)
+    }
+
+    func testInitWritesALoadableCheckpoint() throws {
+        let out = directory.appendingPathComponent("random")
+        let config = CLI.shared.appendingPathComponent("fixtures/configs/hymba-1.5b-base.json")
+        // Shrink the real config's widths through a copy, keeping its layer layout logic.
+        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: config)) as! [String: Any]
+        json["hidden_size"] = 64; json["intermediate_size"] = 96; json["num_attention_heads"] = 4
+        json["num_key_value_heads"] = 2; json["vocab_size"] = 300; json["num_memory_tokens"] = 8; json["mamba_dt_rank"] = 4
+        let small = directory.appendingPathComponent("small.json")
+        try JSONSerialization.data(withJSONObject: json).write(to: small)
+        let result = try CLI.run(["init", "--config", small.path, "--layers", "3", "--seed", "7", "--out", out.path])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let inspect = try CLI.run(["inspect", out.path, "--json"])
+        let summary = try JSONSerialization.jsonObject(with: Data(inspect.stdout.utf8)) as! [String: Any]
+        let layers = summary["layers"] as! [[String: Any]]
+        XCTAssertEqual(layers.count, 3)
+        XCTAssertEqual(layers[1]["kv"] as? String, "producer")    // the real config's group [1, 2] survives the cut
+        XCTAssertEqual(layers[2]["kv"] as? String, "consumer")
+        XCTAssertEqual(summary["dtypes"] as? [String: Int], ["BF16": (summary["stored_bytes"] as! Int)])
+        let trace = try CLI.run(["trace", out.path, "--ids", "1,2,3", "--record", "logits", "--out", directory.appendingPathComponent("r.safetensors").path])
+        XCTAssertEqual(trace.status, 0, trace.stderr)
+        // Refuses to overwrite without --force.
+        assertFails(try CLI.run(["init", "--config", small.path, "--out", out.path]), mentioning: "--force")
+    }
+
+    /// Checkpoint folders with one defect each, made from the tiny-bf16 fixture.
+    private func brokenCheckpoints() throws -> [String: URL] {
+        let fixture = CLI.parity.appendingPathComponent("tiny-bf16")
+        let config = try Data(contentsOf: fixture.appendingPathComponent("config.json"))
+        let weights = try Data(contentsOf: fixture.appendingPathComponent("model.safetensors"))
+        let headerLength = Int(weights.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+        let header = String(decoding: weights[8..<(8 + headerLength)], as: UTF8.self)
+        let data = weights[(8 + headerLength)...]
+
+        func file(header: String, data: Data) -> Data {
+            var bytes = Data()
+            let length = UInt64(header.utf8.count)
+            for i in 0..<8 { bytes.append(UInt8((length >> (8 * UInt64(i))) & 0xff)) }
+            return bytes + Data(header.utf8) + data
+        }
+        func edited(_ edit: (inout [String: Any]) -> Void) throws -> Data {
+            var json = try JSONSerialization.jsonObject(with: config) as! [String: Any]
+            edit(&json)
+            return try JSONSerialization.data(withJSONObject: json)
+        }
+        // Rewrites one tensor's header entry (keeps the JSON well-formed).
+        func entry(_ name: String, _ edit: (inout [String: Any]) -> Void) throws -> String {
+            var json = try JSONSerialization.jsonObject(with: Data(header.utf8)) as! [String: Any]
+            var value = json[name] as! [String: Any]
+            edit(&value)
+            json[name] = value
+            return String(decoding: try JSONSerialization.data(withJSONObject: json), as: UTF8.self)
+        }
+        let variants: [String: (config: Data, weights: Data)] = [
+            "truncated": (config, weights.prefix(5)),
+            "header-beyond-file": (config, { var w = weights; w[5] = 0x7f; return w }()),
+            "invalid-json": (config, file(header: String(header.dropLast(3)) + "   ", data: data)),
+            "offsets-outside": (config, file(header: try entry("model.final_layernorm.weight") { $0["data_offsets"] = [0, 10_000_000] }, data: data)),
+            "length-mismatch": (config, file(header: try entry("model.final_layernorm.weight") { $0["shape"] = [65] }, data: data)),
+            "unsupported-dtype": (config, file(header: try entry("model.final_layernorm.weight") { $0["dtype"] = "I16" }, data: data)),
+            "missing-tensor": (config, file(header: try entry("model.final_layernorm.weight") { _ in }
+                .replacingOccurrences(of: "\"model.final_layernorm.weight\"", with: "\"unused.final_layernorm.weight\""), data: data)),
+            "wrong-shape": (config, file(header: try entry("model.final_layernorm.weight") { $0["shape"] = [32, 2] }, data: data)),
+            "bad-config": (try edited { $0["num_key_value_heads"] = 3 }, weights),
+            "missing-config-key": (try edited { $0.removeValue(forKey: "vocab_size") }, weights),
+        ]
+        var out: [String: URL] = [:]
+        for (name, variant) in variants {
+            let folder = directory.appendingPathComponent("broken-\(name)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try variant.config.write(to: folder.appendingPathComponent("config.json"))
+            try variant.weights.write(to: folder.appendingPathComponent("model.safetensors"))
+            out[name] = folder
+        }
+        return out
+    }
+}
