@@ -114,14 +114,16 @@ struct AttentionHeads {
     }
 
     /// Sets the scores of keys row `t` may not see to −∞ (they become exactly 0 in the softmax).
+    /// Row t sees meta keys `0 … min(M, t+1)` and window keys `windowStart(t) … t`; both are
+    /// contiguous, so everything else is two runs per part.
     private func maskRow(_ row: UnsafeMutablePointer<Float>, query t: Int, keys: (meta: Range<Int>, window: Range<Int>)) {
         let m = keys.meta.count
-        for j in 0..<m where !mask.allows(query: t, key: keys.meta.lowerBound + j) {
-            row[j] = -.infinity
-        }
-        let lo = keys.window.lowerBound
-        for j in 0..<keys.window.count where !mask.allows(query: t, key: lo + j) {
-            row[m + j] = -.infinity
-        }
+        let metaVisible = max(0, min(m, t + 1 - keys.meta.lowerBound))
+        for j in metaVisible..<max(metaVisible, m) { row[j] = -.infinity }
+        let lo = keys.window.lowerBound, w = keys.window.count
+        let first = min(w, max(0, mask.windowStart(query: t) - lo))
+        let end = min(w, max(0, t + 1 - lo))
+        for j in 0..<first { row[m + j] = -.infinity }
+        for j in max(first, end)..<w { row[m + j] = -.infinity }
     }
 }

@@ -30,8 +30,8 @@ func causalConvSiLU(input: UnsafePointer<Float>, inputStride: Int, rows: Int,
                         let w = tp.baseAddress! + k * channels
                         for e in 0..<channels { y[e] += w[e] * x[e] }
                     }
-                    for e in 0..<channels { y[e] = VectorMath.silu(y[e]) }
                 }
+                VectorMath.siluInPlace(op.baseAddress!, count: rows * channels)
             }
         }
     }

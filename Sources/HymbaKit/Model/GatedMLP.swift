@@ -8,14 +8,10 @@ func applyGatedMLP(_ x: inout Matrix, weights: LayerWeights, eps: Float) {
     let h = rmsNorm(x, weight: weights.mlpNorm, eps: eps)
     let gateUp = BLAS.linear(h, weights.gateUp)                  // (T, 2F)
     let f = weights.downProj.cols
-    var activated = Matrix(rows: x.rows, cols: f)                // (T, F)
+    var activated = gateUp.columns(f..<(2 * f))                  // (T, F) = up
     gateUp.storage.withUnsafeBufferPointer { gp in
         activated.storage.withUnsafeMutableBufferPointer { ap in
-            for t in 0..<x.rows {
-                let gate = gp.baseAddress! + t * 2 * f, up = gate + f
-                let out = ap.baseAddress! + t * f
-                for j in 0..<f { out[j] = VectorMath.silu(gate[j]) * up[j] }
-            }
+            VectorMath.multiplyBySiLU(ap.baseAddress!, stride: f, gate: gp.baseAddress!, gateStride: 2 * f, rows: x.rows, cols: f)
         }
     }
     BLAS.linear(activated, weights.downProj, accumulateInto: &x, beta: 1)

@@ -54,20 +54,17 @@ struct SSMBranch {
             weights.dtBias.withUnsafeBufferPointer { bias in
                 for t in 0..<rows {
                     let row = dp.baseAddress! + t * e
-                    for ch in 0..<e { row[ch] = VectorMath.softplus(row[ch] + bias[ch]) }
+                    for ch in 0..<e { row[ch] += bias[ch] }
                 }
             }
+            VectorMath.softplusInPlace(dp.baseAddress!, count: rows * e)
         }
         let scan = SelectiveScan.run(u: u, delta: delta, negA: weights.negAByState, b: b, c: c,
                                      skip: weights.skipD, recordStateNorm: recordStateNorm,
                                      recordFinalState: recordFinalState)
         var output = scan.y
         output.storage.withUnsafeMutableBufferPointer { op in
-            for t in 0..<rows {
-                let row = op.baseAddress! + t * e
-                let gate = z + t * stride
-                for ch in 0..<e { row[ch] *= VectorMath.silu(gate[ch]) }
-            }
+            VectorMath.multiplyBySiLU(op.baseAddress!, stride: e, gate: z, gateStride: stride, rows: rows, cols: e)
         }
         return Result(output: output, scanInput: u, delta: delta, b: b, c: c, scan: scan)
     }
