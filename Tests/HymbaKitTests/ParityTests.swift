@@ -28,6 +28,23 @@ final class ParityTests: XCTestCase {
         XCTAssertGreaterThan(comparedKeys, 100)
     }
 
+    /// Probe-free runs compute only the real rows and take the meta rows from the cached
+    /// `MetaPrefix`; their logits meet the same criterion and agree with the full T-row path.
+    func testRealRowsOnlyPathMatchesGoldensAndFullPath() throws {
+        for fixture in Fixtures.parityFixtures {
+            let model = try HymbaModel(checkpoint: Checkpoint(directory: fixture))
+            for prompt in try Fixtures.prompts(of: fixture) {
+                let golden = try SafeTensorsFile(path: prompt.file.path)
+                let fast = try model.forward(ids: prompt.ids)
+                XCTAssertLessThanOrEqual(Parity.scaledError(fast.storage, try golden.floats("logits")), Parity.relativeTolerance)
+                let recorder = model.makeRecorder(plan: try RecordingPlan("logits", config: model.config))
+                let full = try model.forward(ids: prompt.ids, recorder: recorder)
+                XCTAssertLessThanOrEqual(Parity.scaledError(fast.storage, full.storage), 1e-5,
+                                         "\(fixture.lastPathComponent): prefix path vs full path")
+            }
+        }
+    }
+
     /// The criterion is sharp enough to catch a one-weight perturbation …
     func testPerturbingOneWeightBreaksParity() throws {
         let fixture = Fixtures.parity.appendingPathComponent("tiny-bf16")

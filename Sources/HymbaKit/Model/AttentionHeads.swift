@@ -35,11 +35,13 @@ struct AttentionHeads {
     var groupSize: Int { heads / kvHeads }
 
     /// - Parameters:
-    ///   - queries: row `t`, head `h` at `queries + t * queryStride + h * hd` (post-RoPE).
+    ///   - queryRows: absolute rows `t` of the queries (all T rows, or only the real rows when the
+    ///     meta rows' keys come from a prefix); keys and values cover rows `0 ..< queryRows.upperBound`.
+    ///   - queries: query row `t`, head `h` at `queries + (t − queryRows.lowerBound) * queryStride + h * hd` (post-RoPE).
     ///   - keys: `(T, Hkv·hd)` post-RoPE, row stride `keyStride`.
     ///   - values: `(T, Hkv·vd)`, row stride `valueStride`.
-    ///   - output: `(T, H·vd)`, contiguous.
-    func run(rows: Int,
+    ///   - output: `(queryRows.count, H·vd)`, contiguous.
+    func run(queryRows: Range<Int>,
              queries: UnsafePointer<Float>, queryStride: Int,
              keys: UnsafePointer<Float>, keyStride: Int,
              values: UnsafePointer<Float>, valueStride: Int,
@@ -47,8 +49,9 @@ struct AttentionHeads {
              observer: AttentionRowObserver?) {
         let g = groupSize, hd = headDim, vd = valueDim
         let scale = 1 / Float(hd).squareRoot()
-        let blockCount = (rows + Self.blockRows - 1) / Self.blockRows
-        let maxKeys = rows
+        let first = queryRows.lowerBound
+        let blockCount = (queryRows.count + Self.blockRows - 1) / Self.blockRows
+        let maxKeys = queryRows.upperBound
         let stackedRows = g * Self.blockRows
         let q = UnsafeMutablePointer<Float>.allocate(capacity: stackedRows * hd)
         let scores = UnsafeMutablePointer<Float>.allocate(capacity: stackedRows * maxKeys)
@@ -57,8 +60,8 @@ struct AttentionHeads {
 
         for group in 0..<kvHeads {
             for block in 0..<blockCount {
-                let t0 = block * Self.blockRows
-                let t1 = min(rows, t0 + Self.blockRows)
+                let t0 = first + block * Self.blockRows
+                let t1 = min(queryRows.upperBound, t0 + Self.blockRows)
                 let b = t1 - t0
                 let keyRanges = mask.keyRanges(forQueries: t0..<t1)
                 let m = keyRanges.meta.count, w = keyRanges.window.count, nk = m + w
@@ -67,7 +70,7 @@ struct AttentionHeads {
                 for j in 0..<g {
                     let head = group * g + j
                     for r in 0..<b {
-                        (q + (j * b + r) * hd).update(from: queries + (t0 + r) * queryStride + head * hd, count: hd)
+                        (q + (j * b + r) * hd).update(from: queries + (t0 - first + r) * queryStride + head * hd, count: hd)
                     }
                 }
                 let keyBase = keys + group * hd
@@ -106,7 +109,7 @@ struct AttentionHeads {
                 for j in 0..<g {
                     let head = group * g + j
                     for r in 0..<b {
-                        (output + (t0 + r) * heads * vd + head * vd).update(from: mixed + (j * b + r) * vd, count: vd)
+                        (output + (t0 - first + r) * heads * vd + head * vd).update(from: mixed + (j * b + r) * vd, count: vd)
                     }
                 }
             }

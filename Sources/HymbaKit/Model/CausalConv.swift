@@ -9,8 +9,10 @@
 ///
 /// - Parameters:
 ///   - input: row `t` of `xs` at `input + t * inputStride` (a column slice of `in_proj`'s output).
+///   - history: the K−1 rows of `xs` before row 0 (the meta rows' tail when only real rows are
+///     passed); zeros when nil.
 /// - Returns: `u` as `(T, E)`.
-func causalConvSiLU(input: UnsafePointer<Float>, inputStride: Int, rows: Int,
+func causalConvSiLU(input: UnsafePointer<Float>, inputStride: Int, rows: Int, history: Matrix? = nil,
                     weight: Matrix, bias: [Float]) -> Matrix {
     let channels = weight.rows, width = weight.cols
     var out = Matrix(rows: rows, cols: channels)
@@ -25,10 +27,14 @@ func causalConvSiLU(input: UnsafePointer<Float>, inputStride: Int, rows: Int,
                     y.update(from: bp.baseAddress!, count: channels)
                     for k in 0..<width {
                         let source = t - (width - 1) + k
-                        guard source >= 0 else { continue }
-                        let x = input + source * inputStride
                         let w = tp.baseAddress! + k * channels
-                        for e in 0..<channels { y[e] += w[e] * x[e] }
+                        if source >= 0 {
+                            let x = input + source * inputStride
+                            for e in 0..<channels { y[e] += w[e] * x[e] }
+                        } else if let history, source + history.rows >= 0 {
+                            let row = source + history.rows
+                            for e in 0..<channels { y[e] += w[e] * history[row, e] }
+                        }
                     }
                 }
                 VectorMath.siluInPlace(op.baseAddress!, count: rows * channels)

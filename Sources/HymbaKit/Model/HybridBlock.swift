@@ -12,28 +12,47 @@ struct HybridBlock {
         let values: Matrix
     }
 
-    /// Runs the layer on the residual stream `x (T, D)` in place.
-    /// - Parameters:
-    ///   - sharedKV: the producer's K/V when this layer is a consumer.
-    ///   - ablations: components of this layer to zero (see `Ablation`).
-    /// - Returns: the K/V this layer computed (nil for a consumer).
-    func apply(_ x: inout Matrix, rope: RotaryEmbedding?, sharedKV: KeyValues?, probe: LayerProbe?,
-               ablations: [Ablation.Target] = []) -> KeyValues? {
-        let eps = config.rmsNormEps
-        let h = rmsNorm(x, weight: weights.inputNorm, eps: eps)
-        var projected = BLAS.linear(h, weights.inProj)                        // (T, width)
-        let split = InProjSplit(config: config, computesKV: sharedKV == nil)
+    /// Everything a layer needs besides its weights and the residual stream.
+    struct Context {
+        /// RoPE tables covering all T positions (nil when the model has no RoPE).
+        var rope: RotaryEmbedding?
+        /// Absolute row of `x`'s first row: 0 on the full path, M when `x` holds only the real
+        /// rows and the meta rows come from `prefix`.
+        var firstRow = 0
+        /// The producer's K/V over all rows up to the last, when this layer is a consumer.
+        var sharedKV: KeyValues?
+        /// The meta rows' state, on the real-rows-only path.
+        var prefix: MetaPrefix.Layer?
+        var probe: LayerProbe?
+        var ablations: [Ablation.Target] = []
+        /// Also return this layer's contribution to a `MetaPrefix` (when `x` is the meta rows).
+        var capturePrefix = false
+    }
 
-        let ownKV = rotateAndExtractKV(&projected, split: split, rope: rope)
-        let kv = sharedKV ?? ownKV!
-        var attentionOut = attend(projected, split: split, kv: kv, probe: probe)   // (T, H·vd)
+    struct Output {
+        /// The K/V this layer computed over all rows (prefix rows included); nil for a consumer.
+        var keyValues: KeyValues?
+        var prefix: MetaPrefix.Layer?
+    }
+
+    /// Runs the layer on the residual stream `x` in place: `x` holds rows `firstRow ..< T`.
+    func apply(_ x: inout Matrix, context: Context) -> Output {
+        let eps = config.rmsNormEps, probe = context.probe, ablations = context.ablations
+        let h = rmsNorm(x, weight: weights.inputNorm, eps: eps)
+        var projected = BLAS.linear(h, weights.inProj)                        // (rows, width)
+        let split = InProjSplit(config: config, computesKV: context.sharedKV == nil)
+
+        let ownKV = rotateAndExtractKV(&projected, split: split, context: context)
+        let kv = context.sharedKV ?? ownKV!
+        var attentionOut = attend(projected, split: split, kv: kv, context: context)   // (rows, H·vd)
         var ssm = projected.storage.withUnsafeBufferPointer { p in
             SSMBranch(weights: weights, config: config).run(
                 xs: p.baseAddress! + split.xs.lowerBound, z: p.baseAddress! + split.z.lowerBound,
-                stride: projected.cols, rows: x.rows,
+                stride: projected.cols, rows: x.rows, prefix: context.prefix,
                 recordStateNorm: probe?.wants(.ssmStateNorm) ?? false,
-                recordFinalState: probe?.wants(.ssmFinalState) ?? false)
+                recordFinalState: context.capturePrefix || (probe?.wants(.ssmFinalState) ?? false))
         }
+        let prefix = context.capturePrefix ? capturedPrefix(projected, split: split, ssm: ssm, ownKV: ownKV) : nil
         for case .attentionHead(let h) in ablations { zeroHead(h, of: &attentionOut) }
         for case .ssmHead(let h) in ablations { zeroHead(h, of: &ssm.output) }
         probe?.capture(attentionOut: attentionOut, ssm: ssm, gate: projected, gateColumns: split.z)
@@ -48,7 +67,22 @@ struct HybridBlock {
 
         applyGatedMLP(&x, weights: weights, eps: eps)
         probe?.capture(hidden: x)
-        return ownKV
+        return Output(keyValues: ownKV, prefix: prefix)
+    }
+
+    /// The meta rows' K/V, conv tail and final SSM state, for `MetaPrefix`.
+    private func capturedPrefix(_ projected: Matrix, split: InProjSplit, ssm: SSMBranch.Result, ownKV: KeyValues?) -> MetaPrefix.Layer {
+        let e = config.innerSize, history = config.convWidth - 1, rows = projected.rows
+        var tail = Matrix(rows: history, cols: e)
+        for k in 0..<history {
+            let source = rows - history + k
+            guard source >= 0 else { continue }
+            for c in 0..<e { tail[k, c] = projected[source, split.xs.lowerBound + c] }
+        }
+        let final = ssm.scan.finalState!                                     // (E, N)
+        var state = Matrix(rows: final.cols, cols: e)                         // (N, E)
+        for c in 0..<e { for n in 0..<final.cols { state[n, c] = final[c, n] } }
+        return MetaPrefix.Layer(keyValues: ownKV, convHistory: tail, ssmState: state)
     }
 
     /// Zeroes head `h`'s channel slice (`h·dv ..< (h+1)·dv`) of a branch output.
@@ -59,30 +93,39 @@ struct HybridBlock {
         }
     }
 
-    /// RoPE on the queries (in place) and, for a K/V-computing layer, on a copy of its keys.
-    private func rotateAndExtractKV(_ projected: inout Matrix, split: InProjSplit, rope: RotaryEmbedding?) -> KeyValues? {
+    /// RoPE on the queries (in place) and, for a K/V-computing layer, on a copy of its keys,
+    /// appended to the meta rows' K/V on the real-rows-only path.
+    private func rotateAndExtractKV(_ projected: inout Matrix, split: InProjSplit, context: Context) -> KeyValues? {
         let rows = projected.rows, width = projected.cols
         let hd = config.headDim, vd = config.valueHeadDim, hkv = config.keyValueHeads
+        let before = context.prefix?.keyValues
+        let offset = before?.keys.rows ?? 0
         return projected.storage.withUnsafeMutableBufferPointer { pp -> KeyValues? in
             let p = pp.baseAddress!
-            rope?.apply(to: p + split.q.lowerBound, rows: rows, stride: width, heads: config.attentionHeads)
+            context.rope?.apply(to: p + split.q.lowerBound, rows: rows, stride: width,
+                                heads: config.attentionHeads, firstPosition: context.firstRow)
             guard let kRange = split.k, let vRange = split.v else { return nil }
-            var keys = Matrix(rows: rows, cols: hkv * hd)
-            var values = Matrix(rows: rows, cols: hkv * vd)
+            var keys = Matrix(rows: offset + rows, cols: hkv * hd)
+            var values = Matrix(rows: offset + rows, cols: hkv * vd)
             keys.storage.withUnsafeMutableBufferPointer { kp in
                 values.storage.withUnsafeMutableBufferPointer { vp in
-                    for t in 0..<rows {
-                        (kp.baseAddress! + t * kRange.count).update(from: p + t * width + kRange.lowerBound, count: kRange.count)
-                        (vp.baseAddress! + t * vRange.count).update(from: p + t * width + vRange.lowerBound, count: vRange.count)
+                    if let before {
+                        before.keys.storage.withUnsafeBufferPointer { kp.baseAddress!.update(from: $0.baseAddress!, count: $0.count) }
+                        before.values.storage.withUnsafeBufferPointer { vp.baseAddress!.update(from: $0.baseAddress!, count: $0.count) }
                     }
-                    rope?.apply(to: kp.baseAddress!, rows: rows, stride: kRange.count, heads: hkv)
+                    for t in 0..<rows {
+                        (kp.baseAddress! + (offset + t) * kRange.count).update(from: p + t * width + kRange.lowerBound, count: kRange.count)
+                        (vp.baseAddress! + (offset + t) * vRange.count).update(from: p + t * width + vRange.lowerBound, count: vRange.count)
+                    }
+                    context.rope?.apply(to: kp.baseAddress! + offset * kRange.count, rows: rows, stride: kRange.count,
+                                        heads: hkv, firstPosition: context.firstRow)
                 }
             }
             return KeyValues(keys: keys, values: values)
         }
     }
 
-    private func attend(_ projected: Matrix, split: InProjSplit, kv: KeyValues, probe: LayerProbe?) -> Matrix {
+    private func attend(_ projected: Matrix, split: InProjSplit, kv: KeyValues, context: Context) -> Matrix {
         let rows = projected.rows
         var out = Matrix(rows: rows, cols: config.attentionHeads * config.valueHeadDim)
         let heads = AttentionHeads(heads: config.attentionHeads, kvHeads: config.keyValueHeads,
@@ -92,11 +135,11 @@ struct HybridBlock {
             kv.keys.storage.withUnsafeBufferPointer { k in
                 kv.values.storage.withUnsafeBufferPointer { v in
                     out.storage.withUnsafeMutableBufferPointer { o in
-                        heads.run(rows: rows,
+                        heads.run(queryRows: context.firstRow..<(context.firstRow + rows),
                                   queries: p.baseAddress! + split.q.lowerBound, queryStride: projected.cols,
                                   keys: k.baseAddress!, keyStride: kv.keys.cols,
                                   values: v.baseAddress!, valueStride: kv.values.cols,
-                                  output: o.baseAddress!, observer: probe?.attentionObserver)
+                                  output: o.baseAddress!, observer: context.probe?.attentionObserver)
                     }
                 }
             }

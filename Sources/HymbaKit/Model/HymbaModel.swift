@@ -11,6 +11,8 @@ import Foundation
 public struct HymbaModel: Sendable {
     public let config: HymbaConfig
     public let weights: HymbaWeights
+    /// The meta rows' per-layer state, computed on the first probe-free run (see `MetaPrefix`).
+    private let metaPrefix = MetaPrefixCache()
 
     public init(config: HymbaConfig, weights: HymbaWeights) {
         self.config = config
@@ -46,6 +48,10 @@ public struct HymbaModel: Sendable {
 
     /// Runs the prompt and returns the logits of its `n` real tokens, `(n, vocab)`.
     ///
+    /// Without a recorder only the n real rows are computed: the meta rows' contribution comes
+    /// from the model's cached `MetaPrefix` (identical values, computed once). With a recorder
+    /// all T rows run, since recordings include the meta rows.
+    ///
     /// - Parameters:
     ///   - recorder: receives what its plan asks for; nil runs with no probes.
     ///   - ablations: components to zero (any layers).
@@ -53,12 +59,12 @@ public struct HymbaModel: Sendable {
         try validate(ids: ids)
         try validate(ablations)
         recorder?.begin(ids: ids)
-        var state = LayerLoop(model: self, ids: ids)
-        var x = embed(ids)                                                  // (T, D)
+        var loop = LayerLoop(model: self, ids: ids, prefix: recorder == nil ? prefix() : nil)
+        var x = loop.embed(ids)
         for i in 0..<config.hiddenLayers {
-            state.apply(layer: i, to: &x, recorder: recorder, ablations: ablations)
+            loop.apply(layer: i, to: &x, recorder: recorder, ablations: ablations)
         }
-        let logits = readOut(x)
+        let logits = loop.readOut(x)
         if let recorder {
             if recorder.plan.wants(.inputIDs) {
                 recorder.store(ModelKey.inputIDs.rawValue, Tensor(shape: [ids.count], integers: ids.map(Int64.init)))
@@ -68,17 +74,17 @@ public struct HymbaModel: Sendable {
         return logits
     }
 
-    /// An unablated run that keeps every layer's input and the shared K/V, for `forward(resumingAt:)`.
+    /// An unablated run that keeps every layer's input and the shared K/V, for `forward(resumingFrom:)`.
     public func cleanRun(ids: [Int]) throws -> CleanRun {
         try validate(ids: ids)
-        var state = LayerLoop(model: self, ids: ids)
-        var x = embed(ids)
+        var loop = LayerLoop(model: self, ids: ids, prefix: prefix())
+        var x = loop.embed(ids)
         var inputs: [Matrix] = []
         for i in 0..<config.hiddenLayers {
             inputs.append(x)
-            state.apply(layer: i, to: &x, recorder: nil, ablations: [])
+            loop.apply(layer: i, to: &x, recorder: nil, ablations: [])
         }
-        return CleanRun(ids: ids, logits: readOut(x), layerInputs: inputs, producedKV: state.producedKV)
+        return CleanRun(ids: ids, logits: loop.readOut(x), layerInputs: inputs, producedKV: loop.producedKV)
     }
 
     /// The logits with `ablations` applied, recomputing only from the first ablated layer on:
@@ -86,13 +92,32 @@ public struct HymbaModel: Sendable {
     public func forward(resumingFrom clean: CleanRun, ablations: [Ablation]) throws -> Matrix {
         try validate(ablations)
         guard let first = ablations.map(\.layer).min() else { return clean.logits }
-        var state = LayerLoop(model: self, ids: clean.ids)
-        state.producedKV = clean.producedKV.filter { $0.key < first }
+        var loop = LayerLoop(model: self, ids: clean.ids, prefix: prefix())
+        loop.producedKV = clean.producedKV.filter { $0.key < first }
         var x = clean.layerInputs[first]
         for i in first..<config.hiddenLayers {
-            state.apply(layer: i, to: &x, recorder: nil, ablations: ablations)
+            loop.apply(layer: i, to: &x, recorder: nil, ablations: ablations)
         }
-        return readOut(x)
+        return loop.readOut(x)
+    }
+
+    /// A recorder for `plan` on this model.
+    public func makeRecorder(plan: RecordingPlan) -> Recorder {
+        Recorder(plan: plan, model: self)
+    }
+
+    /// The cached meta-row state (nil when the model has no meta tokens).
+    private func prefix() -> MetaPrefix? {
+        guard config.memoryTokens > 0 else { return nil }
+        return metaPrefix.prefix {
+            var loop = LayerLoop(model: self, ids: [], prefix: nil)
+            var x = weights.metaTokens
+            var layers: [MetaPrefix.Layer] = []
+            for i in 0..<config.hiddenLayers {
+                layers.append(loop.apply(layer: i, to: &x, recorder: nil, ablations: [], capturePrefix: true)!)
+            }
+            return MetaPrefix(layers: layers)
+        }
     }
 
     private func validate(_ ablations: [Ablation]) throws {
@@ -110,57 +135,64 @@ public struct HymbaModel: Sendable {
         }
     }
 
-    /// Final norm over the real rows and the LM head.
-    private func readOut(_ x: Matrix) -> Matrix {
-        let m = config.memoryTokens
-        let normed = rmsNorm(x.rows(m..<x.rows), weight: weights.finalNorm, eps: config.rmsNormEps)
-        return BLAS.linear(normed, weights.lmHead)                          // (n, vocab)
-    }
-
-    /// Per-run state of the layer loop: RoPE tables and the K/V producers hand to consumers.
+    /// Per-run state of the layer loop: RoPE tables, which rows run, and the K/V producers hand
+    /// to consumers.
     private struct LayerLoop {
         let model: HymbaModel
         let rope: RotaryEmbedding?
-        let rows: Int
+        /// Meta rows' state when only the real rows run.
+        let prefix: MetaPrefix?
+        /// Absolute row of the first row the loop computes (M on the real-rows-only path).
+        let firstRow: Int
         var producedKV: [Int: HybridBlock.KeyValues] = [:]
 
-        init(model: HymbaModel, ids: [Int]) {
+        init(model: HymbaModel, ids: [Int], prefix: MetaPrefix?) {
             self.model = model
-            rows = model.config.memoryTokens + ids.count
-            rope = model.config.rope ? RotaryEmbedding(config: model.config, positions: rows) : nil
+            self.prefix = prefix
+            let m = model.config.memoryTokens
+            firstRow = prefix == nil ? 0 : m
+            rope = model.config.rope ? RotaryEmbedding(config: model.config, positions: m + ids.count) : nil
         }
 
-        mutating func apply(layer i: Int, to x: inout Matrix, recorder: Recorder?, ablations: [Ablation]) {
-            let config = model.config
-            let block = HybridBlock(index: i, weights: model.weights.layers[i], config: config)
-            var sharedKV: HybridBlock.KeyValues?
-            if case .consumer(let producer) = config.kvRole(layer: i) { sharedKV = producedKV[producer] }
-            let probe = recorder?.probe(layer: i, rows: rows)
-            let targets = ablations.filter { $0.layer == i }.map(\.target)
-            let ownKV = block.apply(&x, rope: rope, sharedKV: sharedKV, probe: probe, ablations: targets)
-            if case .producer = config.kvRole(layer: i) { producedKV[i] = ownKV }
-        }
-    }
-
-    /// A recorder for `plan` on this model.
-    public func makeRecorder(plan: RecordingPlan) -> Recorder {
-        Recorder(plan: plan, model: self)
-    }
-
-    /// Meta tokens followed by the token embeddings, unscaled.
-    private func embed(_ ids: [Int]) -> Matrix {
-        let d = config.hiddenSize, m = config.memoryTokens
-        var x = Matrix(rows: m + ids.count, cols: d)
-        x.storage.withUnsafeMutableBufferPointer { xp in
-            weights.metaTokens.storage.withUnsafeBufferPointer { meta in
-                if m > 0 { xp.baseAddress!.update(from: meta.baseAddress!, count: m * d) }
-            }
-            weights.embedding.storage.withUnsafeBufferPointer { table in
-                for (j, id) in ids.enumerated() {
-                    (xp.baseAddress! + (m + j) * d).update(from: table.baseAddress! + id * d, count: d)
+        /// `[meta tokens; embed(ids)]`, or only `embed(ids)` when the meta rows come from the prefix.
+        func embed(_ ids: [Int]) -> Matrix {
+            let d = model.config.hiddenSize
+            let meta = prefix == nil ? model.weights.metaTokens : Matrix(rows: 0, cols: d)
+            var x = Matrix(rows: meta.rows + ids.count, cols: d)
+            x.storage.withUnsafeMutableBufferPointer { xp in
+                meta.storage.withUnsafeBufferPointer { mp in
+                    if meta.rows > 0 { xp.baseAddress!.update(from: mp.baseAddress!, count: meta.count) }
+                }
+                model.weights.embedding.storage.withUnsafeBufferPointer { table in
+                    for (j, id) in ids.enumerated() {
+                        (xp.baseAddress! + (meta.rows + j) * d).update(from: table.baseAddress! + id * d, count: d)
+                    }
                 }
             }
+            return x
         }
-        return x
+
+        /// Final norm over the real rows and the LM head, `(n, vocab)`.
+        func readOut(_ x: Matrix) -> Matrix {
+            let realRows = x.rows(((prefix == nil) ? model.config.memoryTokens : 0)..<x.rows)
+            let normed = rmsNorm(realRows, weight: model.weights.finalNorm, eps: model.config.rmsNormEps)
+            return BLAS.linear(normed, model.weights.lmHead)
+        }
+
+        @discardableResult
+        mutating func apply(layer i: Int, to x: inout Matrix, recorder: Recorder?, ablations: [Ablation],
+                            capturePrefix: Bool = false) -> MetaPrefix.Layer? {
+            let config = model.config
+            let block = HybridBlock(index: i, weights: model.weights.layers[i], config: config)
+            var context = HybridBlock.Context(rope: rope, firstRow: firstRow)
+            if case .consumer(let producer) = config.kvRole(layer: i) { context.sharedKV = producedKV[producer] }
+            context.prefix = prefix?.layers[i]
+            context.probe = recorder?.probe(layer: i, rows: firstRow + x.rows)
+            context.ablations = ablations.filter { $0.layer == i }.map(\.target)
+            context.capturePrefix = capturePrefix
+            let output = block.apply(&x, context: context)
+            if case .producer = config.kvRole(layer: i) { producedKV[i] = output.keyValues }
+            return output.prefix
+        }
     }
 }

@@ -37,12 +37,13 @@ struct RotaryEmbedding {
     /// Rotates `heads` consecutive head blocks of every row in place.
     /// - Parameters:
     ///   - buffer: row `t`'s first head starts at `buffer + t * stride`.
-    func apply(to buffer: UnsafeMutablePointer<Float>, rows: Int, stride: Int, heads: Int) {
+    ///   - firstPosition: the position of row 0 (M when only the real rows are passed).
+    func apply(to buffer: UnsafeMutablePointer<Float>, rows: Int, stride: Int, heads: Int, firstPosition: Int = 0) {
         cosTable.withUnsafeBufferPointer { cosines in
             sinTable.withUnsafeBufferPointer { sines in
                 for t in 0..<rows {
-                    let c = cosines.baseAddress! + t * half
-                    let s = sines.baseAddress! + t * half
+                    let c = cosines.baseAddress! + (firstPosition + t) * half
+                    let s = sines.baseAddress! + (firstPosition + t) * half
                     for h in 0..<heads {
                         let x = buffer + t * stride + h * headDim
                         for j in 0..<half {

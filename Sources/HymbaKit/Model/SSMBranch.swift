@@ -24,10 +24,11 @@ struct SSMBranch {
 
     /// - Parameters:
     ///   - xs, z: row `t` at `base + t * stride` (column slices of the in_proj output).
+    ///   - prefix: the meta rows' conv inputs and SSM state when only the real rows are passed.
     func run(xs: UnsafePointer<Float>, z: UnsafePointer<Float>, stride: Int, rows: Int,
-             recordStateNorm: Bool, recordFinalState: Bool) -> Result {
+             prefix: MetaPrefix.Layer? = nil, recordStateNorm: Bool, recordFinalState: Bool) -> Result {
         let e = config.innerSize, n = config.stateSize, r = config.dtRank, eps = config.rmsNormEps
-        let u = causalConvSiLU(input: xs, inputStride: stride, rows: rows,
+        let u = causalConvSiLU(input: xs, inputStride: stride, rows: rows, history: prefix?.convHistory,
                                weight: weights.convWeight, bias: weights.convBias)
         let projected = BLAS.linear(u, weights.xProj)                 // (T, R + 2N)
         var dtLow = Matrix(rows: rows, cols: r)
@@ -60,7 +61,8 @@ struct SSMBranch {
             VectorMath.softplusInPlace(dp.baseAddress!, count: rows * e)
         }
         let scan = SelectiveScan.run(u: u, delta: delta, negA: weights.negAByState, b: b, c: c,
-                                     skip: weights.skipD, recordStateNorm: recordStateNorm,
+                                     skip: weights.skipD, initialState: prefix?.ssmState,
+                                     recordStateNorm: recordStateNorm,
                                      recordFinalState: recordFinalState)
         var output = scan.y
         output.storage.withUnsafeMutableBufferPointer { op in

@@ -24,8 +24,9 @@ struct SelectiveScan {
     ///   - negA: `A = −exp(A_log)` transposed, `(N, E)`.
     ///   - b, c: `B`, `C` after their RMSNorms, `(T, N)`.
     ///   - skip: `D`, `(E)`.
+    ///   - initialState: `s₋₁` as `(N, E)` (the state after the meta rows); zero when nil.
     static func run(u: Matrix, delta: Matrix, negA: Matrix, b: Matrix, c: Matrix, skip: [Float],
-                    recordStateNorm: Bool, recordFinalState: Bool) -> Output {
+                    initialState: Matrix? = nil, recordStateNorm: Bool, recordFinalState: Bool) -> Output {
         let rows = u.rows, channels = u.cols, states = negA.rows
         var y = Matrix(rows: rows, cols: channels)
         var norms = recordStateNorm ? Matrix(rows: rows, cols: channels) : nil
@@ -38,11 +39,13 @@ struct SelectiveScan {
         b.storage.withUnsafeBufferPointer { bp in
         c.storage.withUnsafeBufferPointer { cp in
         skip.withUnsafeBufferPointer { skipP in
+        (initialState?.storage ?? []).withUnsafeBufferPointer { initialP in
         y.storage.withUnsafeMutableBufferPointer { yp in
             let normP = norms.map { _ in UnsafeMutablePointer<Float>.allocate(capacity: rows * channels) }
             let finalP = final.map { _ in UnsafeMutablePointer<Float>.allocate(capacity: channels * states) }
             let pointers = Pointers(u: up.baseAddress!, delta: dp.baseAddress!, negA: ap.baseAddress!,
                                     b: bp.baseAddress!, c: cp.baseAddress!, skip: skipP.baseAddress!,
+                                    initial: initialState == nil ? nil : initialP.baseAddress!,
                                     y: yp.baseAddress!, norms: normP, final: finalP)
             DispatchQueue.concurrentPerform(iterations: tasks) { task in
                 let e0 = task * channelsPerTask
@@ -57,13 +60,14 @@ struct SelectiveScan {
                 final!.storage.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: finalP, count: channels * states) }
                 finalP.deallocate()
             }
-        }}}}}}}
+        }}}}}}}}
         return Output(y: y, stateNorm: norms, finalState: final)
     }
 
     /// Raw views shared by the channel-block tasks; each task writes only its own channels.
     private struct Pointers: @unchecked Sendable {
         let u, delta, negA, b, c, skip: UnsafePointer<Float>
+        let initial: UnsafePointer<Float>?              // (N, E)
         let y: UnsafeMutablePointer<Float>
         let norms: UnsafeMutablePointer<Float>?
         let final: UnsafeMutablePointer<Float>?
@@ -80,6 +84,9 @@ struct SelectiveScan {
         state.initialize(repeating: 0, count: states * count)
         defer { state.deallocate() }
         let e0 = range.lowerBound
+        if let initial = p.initial {
+            for n in 0..<states { (state + n * count).update(from: initial + n * width + e0, count: count) }
+        }
 
         for t in 0..<rows {
             let rowOffset = t * width + e0
