@@ -33,6 +33,9 @@ public struct SmallMultiples: Sendable {
     public var rowAxisLabel: String?
     /// Label for the grid's columns as a whole (e.g. "head"), drawn above the column titles.
     public var colAxisLabel: String?
+    /// Separator lines after the first rows / columns of every thumbnail (e.g. meta tokens), as
+    /// in `Heatmap`; thumbnails have no room for the group's label, so it is not drawn.
+    public var leadingGroup: LeadingGroup?
 
     static let gap = 3.0
 
@@ -167,6 +170,7 @@ public struct SmallMultiples: Sendable {
                 pixels[i] = table[Int((norm.fraction(map[i]) * Double(table.count - 1)).rounded())]
             }
             try canvas.image(pixels: pixels, width: mapCols, height: mapRows, in: thumb, sharp: cell >= canvas.pointsPerPixel)
+            if let leadingGroup { drawSeparators(leadingGroup, in: thumb, cell: cell, canvas: canvas) }
             canvas.stroke(thumb, theme.axisColor.withAlpha(0.6), width: 0.4)
         }
 
@@ -214,6 +218,23 @@ public struct SmallMultiples: Sendable {
                       maxWidth: frame.width)
         }
         colorBar.draw(besideGrid: grid, canvas: canvas)
+    }
+}
+
+extension SmallMultiples {
+    /// Thinner than a full heatmap's two-tone lines, so they do not hide the cells beside them.
+    private func drawSeparators(_ group: LeadingGroup, in thumb: Rect, cell: Double, canvas: Canvas) {
+        var segments: [[Point]] = []
+        if group.rows > 0, group.rows < mapRows {
+            let y = thumb.minY + Double(group.rows) * cell
+            segments.append([Point(x: thumb.minX, y: y), Point(x: thumb.maxX, y: y)])
+        }
+        if group.cols > 0, group.cols < mapCols {
+            let x = thumb.minX + Double(group.cols) * cell
+            segments.append([Point(x: x, y: thumb.minY), Point(x: x, y: thumb.maxY)])
+        }
+        for segment in segments { canvas.line(segment, .white, width: 1.0) }
+        for segment in segments { canvas.line(segment, Color(hex: 0x222222), width: 0.4) }
     }
 }
 
