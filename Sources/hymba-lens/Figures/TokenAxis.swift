@@ -1,0 +1,71 @@
+/// How much of Hymba's meta-token block a map shows.
+///
+/// Every sequence is `M` meta tokens followed by the prompt. Meta *keys* (columns) carry the
+/// interesting part — how much each query reads from the learned memory — while meta *queries*
+/// (rows) are the same for every prompt.
+enum MetaDisplay: String, CaseIterable {
+    /// Meta rows and meta columns: the full T × T map.
+    case all
+    /// Meta columns only: queries are the prompt's tokens.
+    case keys
+    /// Neither: the prompt's tokens only.
+    case none
+
+    var showsMetaRows: Bool { self == .all }
+    var showsMetaColumns: Bool { self != .none }
+}
+
+/// The positions one side of a map shows, in drawing order, with a label for each.
+///
+/// Meta positions come first (labelled `m0`, `m1`, …) so a `LeadingGroup` can set them apart.
+struct TokenAxis: Equatable {
+    /// Indices into the T = M + n positions of the sequence.
+    let positions: [Int]
+    let labels: [String]
+    /// How many leading entries of `positions` are meta tokens.
+    let metaCount: Int
+}
+
+/// A recorded sequence as figures see it: `M` meta tokens, then the prompt's token strings.
+struct TokenSequence {
+    let metaCount: Int
+    /// One label per prompt token: the vocabulary piece ("▁The", "<0x0A>"), or the id.
+    let tokens: [String]
+
+    var positionCount: Int { metaCount + tokens.count }
+
+    init(metaCount: Int, tokens: [String]) {
+        self.metaCount = metaCount
+        self.tokens = tokens
+    }
+
+    /// Labels from a tokenizer when there was one, else the ids themselves.
+    init(metaCount: Int, ids: [Int], strings: [String]?) {
+        let usable = strings.flatMap { $0.count == ids.count ? $0 : nil }
+        self.init(metaCount: metaCount, tokens: usable ?? ids.map(String.init))
+    }
+
+    static func metaLabel(_ index: Int) -> String { "m\(index)" }
+
+    /// The axis showing prompt tokens `range` (0-based, half-open), after the meta block if asked.
+    func axis(includingMeta: Bool, tokens range: Range<Int>) -> TokenAxis {
+        let meta = includingMeta ? Array(0..<metaCount) : []
+        let real = range.map { metaCount + $0 }
+        return TokenAxis(positions: meta + real,
+                         labels: meta.map(Self.metaLabel) + range.map { tokens[$0] },
+                         metaCount: meta.count)
+    }
+
+    /// Checks a `--from`/`--to` request against the prompt and returns the token range it means.
+    func tokenRange(from: Int?, to: Int?) throws -> Range<Int> {
+        let n = tokens.count
+        let lower = from ?? 0, upper = to ?? n
+        guard lower >= 0, lower < n else {
+            throw CLIError("--from \(lower) is outside the prompt (tokens 0...\(n - 1))")
+        }
+        guard upper > lower, upper <= n else {
+            throw CLIError("--to \(upper) must be after --from \(lower) and at most \(n), the prompt's length (--to itself is not shown)")
+        }
+        return lower..<upper
+    }
+}
