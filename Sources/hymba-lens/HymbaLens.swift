@@ -7,6 +7,6 @@ struct HymbaLens: ParsableCommand {
         commandName: "hymba-lens",
         abstract: "Run NVIDIA Hymba checkpoints exactly on the CPU and look inside them.",
         version: HymbaKitInfo.version,
-        subcommands: [Trace.self, Inspect.self, Init.self, Bench.self, Tokenize.self]
+        subcommands: [Trace.self, Inspect.self, Init.self, Bench.self, Tokenize.self, Attention.self, Plot.self]
     )
 }
