@@ -28,6 +28,11 @@ public enum HookPoint: String, CaseIterable, Sendable {
     case attnMass = "attn_mass"
     case ssmMass = "ssm_mass"
     case metaAttnReceived = "meta_attn_received"
+    // Row statistics (AttentionRowStatistics): spread and reach of each head's rows.
+    case attnEntropy = "attn_entropy"
+    case ssmEntropy = "ssm_entropy"
+    case attnDistance = "attn_distance"
+    case ssmDistance = "ssm_distance"
 
     /// Recording key for layer `i`.
     public func key(layer i: Int) -> String { "layers.\(i).\(rawValue)" }
@@ -49,6 +54,8 @@ public enum HookPoint: String, CaseIterable, Sendable {
         case .branchRMS: return "[T, 4]"
         case .attnMass, .ssmMass: return "[H, 4]"
         case .metaAttnReceived: return "[H, M]"
+        case .attnEntropy, .ssmEntropy: return "[H]"
+        case .attnDistance, .ssmDistance: return "[H, 2]"
         }
     }
 
@@ -74,6 +81,10 @@ public enum HookPoint: String, CaseIterable, Sendable {
         case .attnMass: return "attention mass on meta / BOS / self / cross, mean over real-token rows"
         case .ssmMass: return "the same for SSM heads' |implicit attention| rows"
         case .metaAttnReceived: return "attention each meta token receives, mean over real-token rows"
+        case .attnEntropy: return "row entropy (nats) of each attention head, mean over real-token rows"
+        case .ssmEntropy: return "the same for SSM heads' |implicit attention| rows, renormalised"
+        case .attnDistance: return "mean distance back and 90 % span of each head's mass on non-BOS real tokens"
+        case .ssmDistance: return "the same for SSM heads' |implicit attention| (span = effective memory length)"
         }
     }
 }

@@ -10,6 +10,7 @@ final class LayerProbe {
 
     private let attentionMaps: DenseMapCollector?
     private let attentionMass: AttentionMassAccumulator?
+    private let attentionStatistics: AttentionRowStatistics?
     /// What the attention kernel reports its rows to (nil when nothing needs them).
     let attentionObserver: AttentionRowObserver?
     private var rawBranchRMS: (attention: [Float], ssm: [Float])?
@@ -26,7 +27,11 @@ final class LayerProbe {
             ? AttentionMassAccumulator(heads: config.attentionHeads, metaCount: config.memoryTokens,
                                        firstTokenIsBOS: recorder.firstTokenIsBOS, absolute: false)
             : nil
-        attentionObserver = AttentionObserverGroup.combining([attentionMaps, attentionMass])
+        attentionStatistics = (plan.wants(.attnEntropy, layer: layer) || plan.wants(.attnDistance, layer: layer))
+            ? AttentionRowStatistics(heads: config.attentionHeads, metaCount: config.memoryTokens,
+                                     firstTokenIsBOS: recorder.firstTokenIsBOS, absolute: false)
+            : nil
+        attentionObserver = AttentionObserverGroup.combining([attentionMaps, attentionMass, attentionStatistics])
     }
 
     func wants(_ point: HookPoint) -> Bool { recorder.plan.wants(point, layer: layer) }
@@ -76,6 +81,10 @@ final class LayerProbe {
             record(.attnMass, mass.massTensor)
             record(.metaAttnReceived, mass.metaReceivedTensor)
         }
+        if let statistics = attentionStatistics {
+            record(.attnEntropy, statistics.entropyTensor)
+            record(.attnDistance, statistics.distanceTensor)
+        }
     }
 
     private func captureSSMAttention(_ ssm: SSMBranch.Result) {
@@ -88,13 +97,21 @@ final class LayerProbe {
             : nil
         let channels = wants(.ssmAttnChannels) ? plan.ssmAttentionChannels : []
         let channelMaps = channels.isEmpty ? nil : DenseMapCollector(heads: Array(0..<channels.count), rows: rows)
-        let observer = AttentionObserverGroup.combining([headMaps, mass])
+        let statistics = (wants(.ssmEntropy) || wants(.ssmDistance))
+            ? AttentionRowStatistics(heads: config.attentionHeads, metaCount: config.memoryTokens,
+                                     firstTokenIsBOS: recorder.firstTokenIsBOS, absolute: true)
+            : nil
+        let observer = AttentionObserverGroup.combining([headMaps, mass, statistics])
         guard observer != nil || channelMaps != nil else { return }
         SSMImplicitAttention(heads: config.attentionHeads, metaCount: config.memoryTokens)
             .run(delta: ssm.delta, negA: recorder.negA(layer: layer), b: ssm.b, c: ssm.c,
                  headObserver: observer, channels: channels, channelObserver: channelMaps)
         if let headMaps { recorder.store(HookPoint.ssmAttn.key(layer: layer), headMaps.tensor) }
         if let mass { recorder.store(HookPoint.ssmMass.key(layer: layer), mass.massTensor) }
+        if let statistics {
+            record(.ssmEntropy, statistics.entropyTensor)
+            record(.ssmDistance, statistics.distanceTensor)
+        }
         if let channelMaps { recorder.store(HookPoint.ssmAttnChannels.key(layer: layer), channelMaps.tensor) }
     }
 
