@@ -36,6 +36,10 @@ public struct SmallMultiples: Sendable {
     /// Separator lines after the first rows / columns of every thumbnail (e.g. meta tokens), as
     /// in `Heatmap`; thumbnails have no room for the group's label, so it is not drawn.
     public var leadingGroup: LeadingGroup?
+    /// Place the grid against the left of its panel instead of centring it, so grids stacked in
+    /// one figure column (attention above SSM) line up thumbnail by thumbnail even when their
+    /// colour bars differ in width.
+    public var alignsLeft = false
 
     static let gap = 3.0
 
@@ -155,7 +159,7 @@ public struct SmallMultiples: Sendable {
         let gridWidth = Double(gridCols) * w + Double(gridCols - 1) * Self.gap
         let gridHeight = Double(gridRows) * h + Double(gridRows - 1) * Self.gap
         let blockWidth = m.left + gridWidth + m.right, blockHeight = m.top + gridHeight + m.bottom
-        let grid = Rect(x: frame.minX + max(0, (frame.width - blockWidth) / 2) + m.left,
+        let grid = Rect(x: frame.minX + (alignsLeft ? 0 : max(0, (frame.width - blockWidth) / 2)) + m.left,
                         y: frame.minY + max(0, (frame.height - blockHeight) / 2) + m.top,
                         width: gridWidth, height: gridHeight)
 

@@ -23,6 +23,7 @@ struct AttentionFigure {
     func single(_ map: HeadMap) throws -> Figure {
         var parts = [naming.layer(map.layer), "\(map.kind.name) \(map.indexLabel)"]
         if let detail = detail(map.kind, layer: map.layer) { parts[1] += " (\(detail))" }
+        if let crop = cropNote { parts.append(crop) }
         let heatmap = try self.heatmap(map, title: title ?? parts.joined(separator: " · "))
         return Figure(panels: [.heatmap(heatmap)])
     }
@@ -32,7 +33,8 @@ struct AttentionFigure {
     func sideBySide(attention: HeadMap, ssm: HeadMap) throws -> Figure {
         let left = try heatmap(attention, title: panelTitle(attention.kind, layer: attention.layer))
         let right = try heatmap(ssm, title: panelTitle(ssm.kind, layer: ssm.layer))
-        return Figure(columns: 2, title: title ?? "\(naming.layer(attention.layer)) · \(attention.indexLabel)",
+        let automatic = [naming.layer(attention.layer), attention.indexLabel, cropNote].compactMap { $0 }.joined(separator: " · ")
+        return Figure(columns: 2, title: title ?? automatic,
                       panels: [.heatmap(left), .heatmap(right)])
     }
 
@@ -50,7 +52,8 @@ struct AttentionFigure {
         let every = first.kind != .ssmChannel && indices == Array(0..<indices.count) && (headCount ?? indices.count) == indices.count
         let noun = first.kind == .ssmChannel ? "channels" : "heads"
         let which = every ? "every head" : "\(noun) " + indices.map(String.init).joined(separator: ", ")
-        let figure = Figure(columns: 1, title: title ?? "\(naming.layer(first.layer)) · \(which)", panels: panels)
+        let automatic = [naming.layer(first.layer), which, cropNote].compactMap { $0 }.joined(separator: " · ")
+        let figure = Figure(columns: 1, title: title ?? automatic, panels: panels)
         return try Self.enlarged(figure, grids: panels.count, shape: GridShape(count: blocks[0].count),
                                  aspect: Double(rowAxis.positions.count) / Double(columnAxis.positions.count))
     }
@@ -70,6 +73,12 @@ struct AttentionFigure {
     }
 
     // MARK: Panels
+
+    /// "tokens 12–47" when `--from`/`--to` show part of the prompt: a cropped map's rows do not
+    /// sum to 1, and the reader must know.
+    private var cropNote: String? {
+        tokens.count == sequence.tokens.count ? nil : "tokens \(tokens.lowerBound)–\(tokens.upperBound - 1)"
+    }
 
     /// "sliding window 64" for attention maps (whose mask it explains), "implicit attention" for SSM maps.
     private func detail(_ kind: HeadMap.Kind, layer: Int) -> String? {
@@ -138,8 +147,9 @@ struct AttentionFigure {
             maps: drawn.map(\.values), mapRows: rowAxis.positions.count, mapCols: columnAxis.positions.count,
             gridRows: shape.rows, gridCols: shape.columns, mask: drawn[0].mask,
             rowTitles: rowTitles, colTitles: colTitles,
-            colormap: style.colormap, norm: style.norm, title: title, colorBarLabel: style.colorBarLabel)
+            colormap: style.colormap, norm: style.norm, title: title, colorBarLabel: style.compactLabel)
         grid.leadingGroup = metaGroup
+        grid.alignsLeft = true
         return grid
     }
 }

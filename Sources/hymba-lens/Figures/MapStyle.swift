@@ -20,6 +20,8 @@ struct MapStyle {
     let colormap: Colormap
     let norm: Norm
     let colorBarLabel: String
+    /// For the short colour bar beside a row of thumbnails, where the panel title says the rest.
+    let compactLabel: String
     /// Whether values are replaced by their magnitude before drawing.
     let absolute: Bool
 
@@ -29,27 +31,31 @@ struct MapStyle {
         case probability
         /// The SSM heads' implicit attention α, any sign.
         case implicitAttention
-        /// Anything else, described by `label` (e.g. "layers.3.hidden").
-        case values(label: String, signed: Bool)
+        /// Anything else, described by `label` (e.g. "hidden state"); `fromZero` for shares and
+        /// masses, whose 0 means something.
+        case values(label: String, signed: Bool, fromZero: Bool = false)
     }
 
     /// - Throws: `CLIError` when a log or power scale is asked for signed values.
     init(_ quantity: Quantity, options: MapStyleOptions) throws {
-        let signed: Bool, label: String
+        let signed: Bool, label: String, compact: String
         // Probabilities and magnitudes start at 0; other numbers span their data, as matplotlib's.
         var lower: Double? = 0
         switch quantity {
         case .probability:
-            (signed, label, absolute) = (false, "attention probability", false)
+            (signed, label, compact, absolute) = (false, "attention probability", "probability", false)
         case .implicitAttention:
-            (signed, label, absolute) = options.absolute
-                ? (false, "|implicit attention α|", true)
-                : (true, "implicit attention α", false)
-        case .values(let name, let hasNegatives):
-            (signed, label, absolute) = (hasNegatives, name, false)
-            lower = nil
+            (signed, label, compact, absolute) = options.absolute
+                ? (false, "|implicit attention α|", "|α|", true)
+                : (true, "implicit attention α", "α", false)
+        case .values(let name, let hasNegatives, let fromZero):
+            (signed, label, compact, absolute) = (hasNegatives, name, name, false)
+            lower = fromZero ? 0 : nil
         }
-        colorBarLabel = label
+        // A power scale bends the ramp; say so where the numbers are read.
+        let scale = !signed && options.norm == .power ? " (γ = \(Self.format(options.gamma)))" : ""
+        colorBarLabel = label + scale
+        compactLabel = compact + scale
         if signed {
             guard options.norm == .linear else {
                 let hint = { if case .implicitAttention = quantity { return "add --abs to draw |α|, or use --norm linear" }
@@ -66,6 +72,11 @@ struct MapStyle {
             case .power: norm = .power(gamma: options.gamma, min: lower, max: options.vmax)
             }
         }
+    }
+
+    /// 0.5 → "0.5", 2 → "2".
+    private static func format(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
     }
 
     /// The value as drawn.

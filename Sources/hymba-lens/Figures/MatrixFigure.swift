@@ -29,7 +29,8 @@ struct MatrixFigure {
         values.reserveCapacity(rows.indices.count * colCount)
         for r in rows.indices { values += floats[(r * colCount)..<((r + 1) * colCount)].map(Double.init) }
         let signed = values.contains { $0 < 0 }
-        let mapStyle = try MapStyle(.values(label: key.name, signed: signed), options: style)
+        let mapStyle = try MapStyle(.values(label: quantityName, signed: signed, fromZero: key.point == .metaAttnReceived),
+                                    options: style)
         let (rowName, columnName) = axisNames
         var heatmap = try Heatmap(values: values, rows: rows.indices.count, cols: colCount,
                                   rowLabels: rows.labels, colLabels: columnLabels(colCount),
@@ -69,6 +70,27 @@ struct MatrixFigure {
         case .branchRMS where count == 4: return ["attn", "ssm", "attn (normed)", "ssm (normed)"]
         case .metaAttnReceived: return (0..<count).map(TokenSequence.metaLabel)
         default: return nil
+        }
+    }
+
+    /// What the numbers are, for the colour bar (the title carries the key itself).
+    private var quantityName: String {
+        switch key.point {
+        case .hidden: return "hidden state"
+        case .attnOut: return "attention output"
+        case .ssmOut: return "SSM output"
+        case .ssmStateNorm: return "‖h_t‖₂ per channel"
+        case .ssmFinalState: return "SSM state h_T"
+        case .ssmX: return "scan input u"
+        case .ssmDt: return "Δ"
+        case .ssmB: return "B"
+        case .ssmC: return "C"
+        case .ssmGate: return "gate z"
+        case .attnHeadNorm: return "‖attention head output‖₂"
+        case .ssmHeadNorm: return "‖SSM head output‖₂"
+        case .branchRMS: return "RMS"
+        case .metaAttnReceived: return "attention received (mean over prompt queries)"
+        default: return key.name == "logits" ? "logit" : key.name
         }
     }
 

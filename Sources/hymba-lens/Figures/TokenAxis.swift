@@ -42,7 +42,24 @@ struct TokenSequence {
     /// Labels from a tokenizer when there was one, else the ids themselves.
     init(metaCount: Int, ids: [Int], strings: [String]?) {
         let usable = strings.flatMap { $0.count == ids.count ? $0 : nil }
-        self.init(metaCount: metaCount, tokens: usable ?? ids.map(String.init))
+        self.init(metaCount: metaCount, tokens: usable?.map(Self.label) ?? ids.map(String.init))
+    }
+
+    /// A vocabulary piece as a label: runs of three or more SentencePiece spaces (code
+    /// indentation) become "▁×7", which would otherwise draw as a long bar that reads like a rule.
+    static func label(_ piece: String) -> String {
+        var out = "", run = 0
+        func flush() {
+            out += run >= 3 ? "▁×\(run)" : String(repeating: "▁", count: run)
+            run = 0
+        }
+        for character in piece {
+            if character == "▁" { run += 1; continue }
+            flush()
+            out.append(character)
+        }
+        flush()
+        return out
     }
 
     static func metaLabel(_ index: Int) -> String { "m\(index)" }
