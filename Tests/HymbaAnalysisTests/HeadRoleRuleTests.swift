@@ -26,3 +26,21 @@ final class HeadRoleRuleTests: XCTestCase {
         XCTAssertNoThrow(try HeadRoleRule(sinkShare: 1, localDistance: 0, longRangeDistance: 1))
     }
 }
+
+final class UniformReachTests: XCTestCase {
+    func testUniformReachByHand() {
+        // n = 4: rows j = 1, 2, 3 with 1, 2, 3 content keys → distances 0, 0.5, 1; spans 0, 1, 2.
+        let global = UniformReach.expected(tokenCounts: [4], window: nil)
+        XCTAssertEqual(global.meanDistance, 0.5, accuracy: 1e-12)
+        XCTAssertEqual(global.span90, 1, accuracy: 1e-12)
+        // W = 1: at most 2 content keys → distances 0, 0.5, 0.5; spans 0, 1, 1.
+        let sliding = UniformReach.expected(tokenCounts: [4], window: 1)
+        XCTAssertEqual(sliding.meanDistance, 1.0 / 3, accuracy: 1e-12)
+        XCTAssertEqual(sliding.span90, 2.0 / 3, accuracy: 1e-12)
+        // 10 keys: 90 % is exactly 9 keys → span 8 (the same rule as the hook point).
+        let spans: [Double] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 8]           // ⌈0.9·c⌉ − 1 for c = 1 … 10
+        XCTAssertEqual(UniformReach.expected(tokenCounts: [11], window: 9).span90, spans.reduce(0, +) / 10, accuracy: 1e-12)
+        // Passages weigh the same; one-token passages are skipped.
+        XCTAssertEqual(UniformReach.expected(tokenCounts: [4, 1, 2], window: nil).meanDistance, 0.25, accuracy: 1e-12)
+    }
+}

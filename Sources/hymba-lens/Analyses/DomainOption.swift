@@ -1,0 +1,28 @@
+import Foundation
+
+/// A named prompt set given as `name=file` (`--domain math=analyses/domains/math.txt`).
+struct DomainOption {
+    let name: String
+    let path: String
+
+    /// - Throws: `CLIError` for a missing '=', an empty name or path.
+    init(parsing text: String) throws {
+        guard let equals = text.firstIndex(of: "=") else {
+            throw CLIError("--domain '\(text)' must be name=file, e.g. math=analyses/domains/math.txt")
+        }
+        name = String(text[..<equals]).trimmingCharacters(in: .whitespaces)
+        path = String(text[text.index(after: equals)...])
+        guard !name.isEmpty else { throw CLIError("--domain '\(text)' has an empty name") }
+        guard !path.isEmpty else { throw CLIError("--domain '\(text)' has no file") }
+    }
+
+    /// Parses every `--domain` and checks the names are distinct.
+    static func parseAll(_ texts: [String]) throws -> [DomainOption] {
+        let domains = try texts.map(DomainOption.init(parsing:))
+        var seen = Set<String>()
+        for domain in domains where !seen.insert(domain.name).inserted {
+            throw CLIError("--domain '\(domain.name)' is given twice")
+        }
+        return domains
+    }
+}

@@ -1,0 +1,198 @@
+import Foundation
+import HymbaAnalysis
+import HymbaKit
+import HymbaPlot
+
+/// Files of the `roles` analysis (paper Figs. 3 and 13): ΔNLL of every ablation and the
+/// head-role table.
+enum RoleArtifacts {
+    struct Input {
+        let deltas: DeltaNLLAccumulator
+        let heads: [HeadStatistics]
+        let rule: HeadRoleRule
+        let modelPath: String
+        let config: HymbaConfig
+        let tokens: Int
+        /// Token counts of the passages behind `heads`, for the uniform-reach yardstick.
+        let tokenCounts: [Int]
+    }
+
+    /// Uniform reach per layer kind present in the model ("global", "sliding").
+    static func uniformReference(_ input: Input) -> [(kind: String, meanDistance: Double, span90: Double)] {
+        let layers = 0..<input.config.hiddenLayers
+        var out: [(String, Double, Double)] = []
+        if layers.contains(where: { input.config.isGlobal(layer: $0) }) {
+            let r = UniformReach.expected(tokenCounts: input.tokenCounts, window: nil)
+            out.append(("global", r.meanDistance, r.span90))
+        }
+        if let window = input.config.slidingWindow, layers.contains(where: { !input.config.isGlobal(layer: $0) }) {
+            let r = UniformReach.expected(tokenCounts: input.tokenCounts, window: window)
+            out.append(("sliding", r.meanDistance, r.span90))
+        }
+        return out
+    }
+
+    static func component(_ ablation: Ablation) -> (name: String, head: Int?) {
+        switch ablation.target {
+        case .attentionBranch: return ("attention_branch", nil)
+        case .ssmBranch: return ("ssm_branch", nil)
+        case .attentionHead(let h): return ("attention_head", h)
+        case .ssmHead(let h): return ("ssm_head", h)
+        }
+    }
+
+    /// ΔNLL per (layer, kind, head) of the single-head ablations.
+    static func headDeltas(_ results: [DeltaNLL]) -> [String: Double] {
+        var out: [String: Double] = [:]
+        for result in results {
+            switch result.ablation.target {
+            case .attentionHead(let h): out["\(result.ablation.layer).attention.\(h)"] = result.delta
+            case .ssmHead(let h): out["\(result.ablation.layer).ssm.\(h)"] = result.delta
+            default: break
+            }
+        }
+        return out
+    }
+
+    static func write(_ input: Input, writer: ArtifactWriter) throws -> JSONTree {
+        let results = input.deltas.results
+        let json = self.json(input, results: results)
+        try writer.json(json, name: "roles.json")
+        try writer.csv(ablationTable(results), name: "roles-ablations.csv")
+        try writer.csv(headTable(input, results: results), name: "roles-heads.csv")
+
+        let config = input.config
+        let layers = config.hiddenLayers, heads = config.attentionHeads
+        let layerLabels = AnalysisStyle.layerLabels(config)
+        let model = AnalysisStyle.modelName(input.modelPath)
+        let clean = AnalysisStyle.decimal(input.deltas.cleanNLL)
+
+        // Branches: grouped bars per layer.
+        func delta(_ layer: Int, _ target: Ablation.Target) -> Double {
+            results.first { $0.ablation == Ablation(layer: layer, target) }?.delta ?? .nan
+        }
+        let attentionBranch = (0..<layers).map { delta($0, .attentionBranch) }
+        let ssmBranch = (0..<layers).map { delta($0, .ssmBranch) }
+        var bars = try BarChart(categories: layerLabels, series: [
+            BarSeries(name: "attention branch", values: attentionBranch),
+            BarSeries(name: "SSM branch", values: ssmBranch),
+        ], title: "Loss increase when a branch is removed (β = 0)", xLabel: AnalysisStyle.layerAxis, yLabel: "ΔNLL (nats/token)")
+        bars.legend = .outsideRight
+        let ranked = results.sorted { ($0.delta.isFinite ? $0.delta : -.infinity) > ($1.delta.isFinite ? $1.delta : -.infinity) }
+        let topThree = ranked.prefix(3).map { "\($0.ablation) +\(AnalysisStyle.decimal($0.delta))" }
+        try writer.figure(Figure(title: "Branch ablations — \(model), \(input.deltas.passages) passages", panels: [bars.panel]),
+                          name: "roles-branches", title: "ΔNLL of removing each layer's attention or SSM branch",
+                          caption: "Mean next-token loss over all real tokens with one branch of one layer zeroed after its norm (β = 0), minus the clean loss (\(clean) nats/token); layers before the ablated one are reused from the clean run. Largest: \(topThree.joined(separator: "; ")).")
+
+        // Heads: layer × head maps.
+        if results.contains(where: { component($0.ablation).head != nil }) {
+            let byHead = headDeltas(results)
+            let attention = (0..<layers).flatMap { l in (0..<heads).map { byHead["\(l).attention.\($0)"] ?? .nan } }
+            let ssm = (0..<layers).flatMap { l in (0..<heads).map { byHead["\(l).ssm.\($0)"] ?? .nan } }
+            let (norm, colormap) = AnalysisStyle.signedNorm(attention + ssm)
+            let shared: Norm
+            switch norm {
+            case .symmetric: shared = .symmetric(limit: (attention + ssm).filter(\.isFinite).map(abs).max())
+            default: shared = .linear(min: 0, max: max(1e-6, (attention + ssm).filter(\.isFinite).max() ?? 0))
+            }
+            let panels = try [("attention heads", attention), ("SSM heads", ssm)].map { title, values -> Panel in
+                var map = try Heatmap(values: values, rows: layers, cols: heads, rowLabels: layerLabels,
+                                      colLabels: AnalysisStyle.headLabels(heads), colormap: colormap, norm: shared,
+                                      title: title, xLabel: "head", yLabel: AnalysisStyle.layerAxis, colorBarLabel: "ΔNLL (nats/token)")
+                map.cellValueDecimals = 3
+                return map.panel
+            }
+            let headResults = ranked.filter { component($0.ablation).head != nil }
+            let size = AnalysisStyle.layerHeadFigureSize(config, panels: 2)
+            try writer.figure(Figure(width: size.width, height: size.height, columns: 2, title: "Single-head ablations", panels: panels),
+                              name: "roles-heads", title: "ΔNLL of zeroing one attention or SSM head",
+                              caption: "Loss increase when one head's channel slice of the attention or SSM output is zeroed before its pre-average norm (as the reference's head mask does), per layer and head, on one colour scale. Largest: "
+                                + headResults.prefix(3).map { "\($0.ablation) +\(AnalysisStyle.decimal($0.delta))" }.joined(separator: "; ") + ".")
+        }
+
+        // Reach: attention mean distance and SSM memory length.
+        let attentionHeads = input.heads.filter { $0.kind == .attention }
+        let ssmHeads = input.heads.filter { $0.kind == .ssm }
+        let reachPanels = try [("attention: mean distance", attentionHeads, "tokens back"),
+                               ("SSM: memory length (90 %)", ssmHeads, "tokens back")].map { title, rows, label -> Panel in
+            var map = try Heatmap(values: rows.map(\.reach), rows: layers, cols: heads, rowLabels: layerLabels,
+                                  colLabels: AnalysisStyle.headLabels(heads), colormap: .cividis, norm: .linear(min: 0),
+                                  title: title, xLabel: "head", yLabel: AnalysisStyle.layerAxis, colorBarLabel: label)
+            map.cellValueDecimals = 1
+            return map.panel
+        }
+        let counts = HeadRole.allCases.map { role in (role, input.heads.filter { input.rule.role(of: $0) == role }.count) }
+            .filter { $0.1 > 0 }.map { "\($0.1) \($0.0.rawValue)" }
+        let reachSize = AnalysisStyle.layerHeadFigureSize(config, panels: 2)
+        try writer.figure(Figure(width: reachSize.width, height: reachSize.height, columns: 2, title: "How far back heads read", panels: reachPanels),
+                          name: "roles-reach", title: "Attention distance and SSM memory length per head",
+                          caption: "Left: mean distance (tokens) of each attention head's mass on non-BOS real tokens; right: each SSM head's effective memory length, the smallest distance holding 90 % of its |implicit attention| on non-BOS real tokens; means over rows and passages. For scale, uniform attention over the same rows would give \(uniformReference(input).map { "\($0.kind) layers: mean distance \(AnalysisStyle.decimal($0.meanDistance, 1)), 90 % span \(AnalysisStyle.decimal($0.span90, 1))" }.joined(separator: "; ")). Roles (\(ruleText(input.rule))): \(counts.joined(separator: ", ")).")
+        return json
+    }
+
+    static func ruleText(_ rule: HeadRoleRule) -> String {
+        "meta-sink if meta share ≥ \(AnalysisStyle.decimal(rule.sinkShare, 2)), BOS-sink if BOS share ≥ \(AnalysisStyle.decimal(rule.sinkShare, 2)), local if reach ≤ \(JSONTree.format(rule.localDistance)), long-range if reach ≥ \(JSONTree.format(rule.longRangeDistance)) tokens, else mixed"
+    }
+
+    static func json(_ input: Input, results: [DeltaNLL]) -> JSONTree {
+        let byHead = headDeltas(results)
+        return .object([
+            ("model", .string(input.modelPath)),
+            ("passages", .integer(input.deltas.passages)),
+            ("tokens", .integer(input.tokens)),
+            ("predicted_tokens", .integer(input.deltas.tokens)),
+            ("clean_nll", .number(input.deltas.cleanNLL)),
+            ("thresholds", .object([
+                ("sink_share", .number(input.rule.sinkShare)),
+                ("local_distance", .number(input.rule.localDistance)),
+                ("long_range_distance", .number(input.rule.longRangeDistance)),
+            ])),
+            ("rule", .string(ruleText(input.rule) + "; reach = mean distance for attention heads, 90 % memory length for SSM heads; first match wins")),
+            ("uniform_reference", .object(uniformReference(input).map {
+                ($0.kind, .object([("mean_distance", .number($0.meanDistance)), ("span90", .number($0.span90))]))
+            })),
+            ("ablations", .array(results.map { result in
+                let (name, head) = component(result.ablation)
+                return .object([
+                    ("layer", .integer(result.ablation.layer)), ("component", .string(name)),
+                    ("head", head.map { .integer($0) } ?? .null),
+                    ("delta_nll", .number(result.delta)), ("standard_error", .number(result.standardError)),
+                    ("ablated_nll", .number(result.ablatedNLL)),
+                ])
+            })),
+            ("heads", .array(input.heads.map { head in
+                .object([
+                    ("layer", .integer(head.layer)), ("branch", .string(head.kind.rawValue)), ("head", .integer(head.head)),
+                    ("meta", .number(head.mass.meta)), ("bos", .number(head.mass.bos)),
+                    ("self", .number(head.mass.selfMass)), ("cross", .number(head.mass.cross)),
+                    ("mean_distance", .number(head.meanDistance)), ("span90", .number(head.span90)),
+                    ("delta_nll", .number(byHead["\(head.layer).\(head.kind.rawValue).\(head.head)"])),
+                    ("role", .string(input.rule.role(of: head).rawValue)),
+                ])
+            })),
+        ])
+    }
+
+    static func ablationTable(_ results: [DeltaNLL]) -> CSVTable {
+        var table = CSVTable(header: ["layer", "component", "head", "delta_nll", "standard_error", "ablated_nll"])
+        for result in results {
+            let (name, head) = component(result.ablation)
+            table.append([.integer(result.ablation.layer), .text(name), head.map { .integer($0) } ?? .number(.nan),
+                          .number(result.delta), .number(result.standardError), .number(result.ablatedNLL)])
+        }
+        return table
+    }
+
+    static func headTable(_ input: Input, results: [DeltaNLL]) -> CSVTable {
+        let byHead = headDeltas(results)
+        var table = CSVTable(header: ["layer", "branch", "head", "meta", "bos", "self", "cross", "mean_distance", "span90", "delta_nll", "role"])
+        for head in input.heads {
+            table.append([.integer(head.layer), .text(head.kind.rawValue), .integer(head.head)]
+                         + head.mass.values.map { .number($0) }
+                         + [.number(head.meanDistance), .number(head.span90),
+                            .number(byHead["\(head.layer).\(head.kind.rawValue).\(head.head)"] ?? .nan),
+                            .text(input.rule.role(of: head).rawValue)])
+        }
+        return table
+    }
+}

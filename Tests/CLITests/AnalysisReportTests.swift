@@ -1,0 +1,95 @@
+import Foundation
+import XCTest
+
+/// `report` end to end on small domain sets: index.html shows every figure (each referenced
+/// file exists and is a valid image), summary.json holds the headline numbers, and an interrupt
+/// leaves no partial output.
+final class AnalysisReportTests: XCTestCase {
+    var directory: URL!
+
+    override func setUpWithError() throws { directory = try CLI.temporaryDirectory("report") }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
+
+    func write(_ name: String, _ passages: [String]) throws -> String {
+        let url = directory.appendingPathComponent(name)
+        try Data(passages.joined(separator: "\n\n").utf8).write(to: url)
+        return url.path
+    }
+
+    func testReportLinksEveryFigureAndSummarises() throws {
+        let prose = try write("prose.txt", ["The river flows north into the sea.", "Plants turn light into sugar."])
+        let code = try write("code.txt", ["def add(a, b):\n    return a + b", "for i in range(10):\n    print(i)"])
+        let out = directory.appendingPathComponent("report")
+        let result = try CLI.run(["report", CLI.bundledModel.path, "--domain", "prose=\(prose)", "--domain", "code=\(code)",
+                                  "--roles-passages", "1", "--permutations", "20", "--out", out.path])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("report: 4/4 passages"), result.stderr)
+
+        let html = try String(contentsOf: out.appendingPathComponent("index.html"), encoding: .utf8)
+        let images = Self.matches(of: "<img src=\"([^\"]+)\"", in: html)
+        let links = Self.matches(of: "<a href=\"([^\"]+)\"", in: html)
+        XCTAssertEqual(images.count, 15, "every figure of the five analyses")
+        for image in images {
+            let data = try Data(contentsOf: out.appendingPathComponent(image))
+            XCTAssertEqual(Array(data.prefix(4)), [0x89, 0x50, 0x4E, 0x47], image)
+        }
+        for link in links {
+            let data = try Data(contentsOf: out.appendingPathComponent(link))
+            if link.hasSuffix(".svg") { XCTAssertTrue(String(decoding: data.prefix(400), as: UTF8.self).contains("<svg"), link) }
+            if link.hasSuffix(".json") { XCTAssertNoThrow(try JSONSerialization.jsonObject(with: data), link) }
+        }
+        XCTAssertEqual(html.components(separatedBy: "<figcaption>").count - 1, images.count, "a caption per figure")
+        XCTAssertTrue(html.contains("wall time"))
+
+        let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as? [String: Any])
+        XCTAssertEqual(Set(summary.keys), ["model", "meta_tokens", "layers", "heads", "command", "wall_seconds", "domains",
+                                           "sinks", "meta_domains", "roles", "magnitudes", "entropy"])
+        let sinks = try XCTUnwrap(summary["sinks"] as? [String: [Double]])
+        XCTAssertEqual(sinks["attention_meta_share"]?.count, 6)
+        XCTAssertEqual(sinks["attention_bos_share_without_meta"]?.count, 6)
+        XCTAssertEqual((summary["roles"] as? [String: Any])?["passages"] as? Int, 2, "one ablated passage per domain")
+        XCTAssertEqual(((summary["meta_domains"] as? [String: Any])?["most_specific_tokens"] as? [String: Any])?.keys.sorted(), ["code", "prose"])
+        XCTAssertGreaterThan(summary["wall_seconds"] as? Double ?? 0, 0)
+        for folder in ["sinks", "meta-domains", "roles", "magnitudes", "entropy"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent(folder).path), folder)
+        }
+        XCTAssertEqual(CLI.contents(of: directory).filter { $0.hasPrefix(".") }, [], "no staging leftovers")
+    }
+
+    /// Ctrl-C (SIGINT) while the report is being written: neither the output folder nor its
+    /// staging twin remains. The test waits for the hidden staging folder to appear (figures
+    /// are being rendered into it) and interrupts at once.
+    func testInterruptWhileWritingLeavesNoPartialOutput() throws {
+        let passages = (0..<6).map { "Passage \($0): the river flows north through the desert into a delta." }
+        let a = try write("a.txt", passages), b = try write("b.txt", passages)
+        let out = directory.appendingPathComponent("report")
+        let process = Process()
+        process.executableURL = CLI.executable
+        process.arguments = ["report", CLI.bundledModel.path, "--domain", "a=\(a)", "--domain", "b=\(b)", "--roles-passages", "0",
+                             "--permutations", "10", "--quiet", "--out", out.path]
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var sawStaging = false
+        let deadline = Date().addingTimeInterval(120)
+        while process.isRunning, Date() < deadline {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+            if names.contains(where: { $0.hasPrefix(".report.partial-") }) {
+                sawStaging = true
+                process.interrupt()
+                break
+            }
+            usleep(2_000)
+        }
+        process.waitUntilExit()
+        guard sawStaging else { throw XCTSkip("the run finished before the staging folder was seen") }
+        XCTAssertEqual(process.terminationStatus, 128 + SIGINT)
+        XCTAssertEqual(CLI.contents(of: directory).sorted(), ["a.txt", "b.txt"])
+    }
+
+    static func matches(of pattern: String, in text: String) -> [String] {
+        let regex = try! NSRegularExpression(pattern: pattern)
+        return regex.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap {
+            Range($0.range(at: 1), in: text).map { String(text[$0]) }
+        }
+    }
+}
