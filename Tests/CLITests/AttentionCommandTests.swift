@@ -109,14 +109,8 @@ final class AttentionCommandTests: XCTestCase {
     /// Side by side, in all three formats: the SVG and PDF rasterised by other renderers match
     /// the PNG, the PDF page has the figure's size, and both panels carry their own scale.
     func testSideBySideInEveryFormat() throws {
-        var urls: [OutputFormat: URL] = [:]
-        for format in OutputFormat.allCases {
-            let url = directory.appendingPathComponent("both.\(format.rawValue)")
-            let result = try CLI.run(["attention", "--ids", Self.shortIDs, "--layer", "0", "--head", "1", "--side-by-side",
-                                      "--meta", "none", "--out", url.path, "--quiet"])
-            XCTAssertEqual(result.status, 0, result.stderr)
-            urls[format] = url
-        }
+        let urls = try drawInEveryFormat(named: "both", ["attention", "--ids", Self.shortIDs, "--layer", "0", "--head", "1",
+                                                         "--side-by-side", "--meta", "none", "--quiet"])
         let recording = try recordLayer0()     // the same six tokens begin `prompt`: causal maps agree on them
         let full = try FigureRebuild.builder(recording, meta: .none)
         let builder = AttentionFigure(sequence: full.sequence, meta: .none, tokens: 0..<6, style: full.style, naming: full.naming, title: nil)
@@ -148,14 +142,8 @@ final class AttentionCommandTests: XCTestCase {
     }
 
     func testGridDrawsEveryHeadInEveryFormat() throws {
-        var urls: [OutputFormat: URL] = [:]
-        for format in OutputFormat.allCases {
-            let url = directory.appendingPathComponent("grid.\(format.rawValue)")
-            let result = try CLI.run(["attention", "--ids", Self.shortIDs, "--layer", "0", "--grid", "--side-by-side",
-                                      "--out", url.path, "--quiet"])
-            XCTAssertEqual(result.status, 0, result.stderr)
-            urls[format] = url
-        }
+        let urls = try drawInEveryFormat(named: "grid", ["attention", "--ids", Self.shortIDs, "--layer", "0", "--grid",
+                                                         "--side-by-side", "--quiet"])
         // Rebuild the grid from a recording of every head, to know the size it must have.
         let rec = directory.appendingPathComponent("all.safetensors")
         XCTAssertEqual(try CLI.run(["trace", "models/hymba-tiny", "--ids", Self.shortIDs, "--record", "attn_probs@0,ssm_attn@0",
@@ -221,8 +209,8 @@ final class AttentionCommandTests: XCTestCase {
             (["attention", directory.appendingPathComponent("nowhere").path, "--ids", "1", "--layer", "0", "--out", out], "not found"),
             (["attention", "--ids", "1,99999", "--layer", "0", "--out", out], "99999"),
         ]
-        for (arguments, fragment) in cases {
-            assertFails(try CLI.run(arguments), mentioning: fragment)
+        for ((_, fragment), result) in zip(cases, try CLI.runAll(cases.map(\.arguments))) {
+            assertFails(result, mentioning: fragment)
         }
         XCTAssertEqual(CLI.contents(of: directory), [], "no figure and no temporary file may remain")
     }
@@ -236,12 +224,39 @@ final class AttentionCommandTests: XCTestCase {
         XCTAssertFalse(result.stderr.contains("loading"), "the output path is checked before the weights are loaded")
     }
 
+    /// The same command with `--out` NAME.png, .svg and .pdf, run side by side.
+    private func drawInEveryFormat(named name: String, _ arguments: [String]) throws -> [OutputFormat: URL] {
+        let formats = OutputFormat.allCases
+        let urls = formats.map { directory.appendingPathComponent("\(name).\($0.rawValue)") }
+        for result in try CLI.runAll(urls.map { arguments + ["--out", $0.path] }) {
+            XCTAssertEqual(result.status, 0, result.stderr)
+        }
+        return Dictionary(uniqueKeysWithValues: zip(formats, urls))
+    }
+
     private func assertMasked(_ pixel: Color?, _ message: String, file: StaticString = #filePath, line: UInt = #line) {
         FigureRebuild.assertMasked(pixel, message, file: file, line: line)
     }
 }
 
 // MARK: - Shared by the attention and plot tests
+
+extension CLI {
+    /// Runs several invocations at once (each loads the model on its own), results in order.
+    static func runAll(_ argumentLists: [[String]], in directory: URL = repositoryRoot) throws -> [Result] {
+        final class Slots: @unchecked Sendable {
+            var results: [Swift.Result<CLI.Result, Error>?]
+            let lock = NSLock()
+            init(_ count: Int) { results = Array(repeating: nil, count: count) }
+        }
+        let slots = Slots(argumentLists.count)
+        DispatchQueue.concurrentPerform(iterations: argumentLists.count) { i in
+            let result = Swift.Result { try CLI.run(argumentLists[i], in: directory) }
+            slots.lock.lock(); slots.results[i] = result; slots.lock.unlock()
+        }
+        return try slots.results.map { try $0!.get() }
+    }
+}
 
 /// Rebuilds, in the test process, the figure the executable drew — with the command's own
 /// figure code, from a recording of the same prompt — to learn where each cell landed.

@@ -122,11 +122,10 @@ final class PlotCommandTests: XCTestCase {
             (["--key", "layers.1.attn_probs", "--grid", "--norm", "log"], "heads.pdf"),
             (["--key", "layers.1.ssm_attn", "--head", "3", "--side-by-side", "--meta", "none", "--from", "60"], "pair.png"),
         ]
-        for (arguments, file) in cases {
-            let out = directory.appendingPathComponent(file)
-            let result = try CLI.run(["plot", rec.path] + arguments + ["--out", out.path, "--quiet"])
+        let runs = cases.map { ["plot", rec.path] + $0.arguments + ["--out", directory.appendingPathComponent($0.file).path, "--quiet"] }
+        for ((arguments, file), result) in zip(cases, try CLI.runAll(runs)) {
             XCTAssertEqual(result.status, 0, "\(arguments): \(result.stderr)")
-            XCTAssertGreaterThan((try? Data(contentsOf: out))?.count ?? 0, 1000, "\(file) was written")
+            XCTAssertGreaterThan((try? Data(contentsOf: directory.appendingPathComponent(file)))?.count ?? 0, 1000, "\(file) was written")
         }
 
         // The mass chart and the hidden-state map have the size of the figures the command builds.
@@ -176,8 +175,8 @@ final class PlotCommandTests: XCTestCase {
             (["plot", directory.appendingPathComponent("none.safetensors").path, "--key", "logits", "--out", out], "not found"),
             (["plot", rec, "--key", "layers.1.attn_probs", "--head", "1", "--to", "500", "--out", out], "--to 500 must be after --from 0"),
         ]
-        for (arguments, fragment) in cases {
-            assertFails(try CLI.run(arguments), mentioning: fragment)
+        for ((_, fragment), result) in zip(cases, try CLI.runAll(cases.map(\.arguments))) {
+            assertFails(result, mentioning: fragment)
         }
         XCTAssertEqual(CLI.contents(of: directory), [], "no figure and no temporary file may remain")
     }
