@@ -7,37 +7,43 @@ struct Attention: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Draw what one layer's attention heads and SSM heads look at, token by token.",
         discussion: """
-        Runs the prompt, recording only the maps the figure needs (e.g. attn_probs@3:h1), and \
-        draws them as query × key heatmaps: rows are queries, columns keys, the M meta tokens \
-        first (labelled m0, m1, …, set apart by a line and a "meta" bracket), then the prompt.
+        Runs the prompt, recording only the maps the figure needs (e.g. \
+        attn_probs@3:h1), and draws them as query × key heatmaps: rows are queries, \
+        columns keys, the M meta tokens first (labelled m0, m1, …, set apart by a \
+        line and a "meta" bracket), then the prompt.
 
         Figures:
-          (default)       one attention head: softmax probabilities, viridis from 0.
-          --ssm           the same head's SSM implicit attention α (Ali et al. 2024): signed, so \
-        drawn on a diverging map (RdBu_r: red > 0 > blue, white = 0) with a symmetric linear \
-        scale; --abs draws |α| on viridis instead.
-          --side-by-side  attention and SSM map of one head, each with its title and colour bar \
-        (attention's sharp snapshot beside the SSM's fading memory).
-          --grid          every head of the layer as thumbnails on one shared colour scale; with \
-        --ssm the SSM heads, with --side-by-side an attention block above an SSM block (each \
-        with its own colour bar).
+          (default)       one attention head: softmax probabilities, viridis from 0
+          --ssm           the SSM head's implicit attention α (Ali et al. 2024). It
+                          is signed, so it is drawn on a diverging map (RdBu_r: red
+                          > 0, white = 0, blue < 0) with a symmetric linear scale;
+                          --abs draws |α| on viridis instead
+          --side-by-side  attention and SSM map of the head, each with its title and
+                          colour bar: attention's snapshot, the SSM's fading memory
+          --grid          every head as thumbnails on one colour scale; with --ssm
+                          the SSM heads, with --side-by-side attention above SSM
 
-        Masked cells — future keys, and on sliding-window layers keys more than W positions \
-        back (meta tokens stay visible) — are never computed and are drawn hatched grey \
-        ("masked" in the colour bar), never as 0. The mask is the model's own, from config.json.
+        Masked cells — future keys, and on sliding-window layers keys more than W \
+        positions back (meta tokens stay visible) — were never computed: they are \
+        drawn hatched grey ("masked" under the colour bar), never as 0. The mask \
+        is the model's own, from its config.json.
 
-        Long sequences (HymbaPlot's legibility rule): cells are 16 pt up to 30 positions; beyond \
-        that the map stays 480 pt across and cells shrink (480 / T pt). Every label is shown \
-        while cells are ≥ 8 pt; below that every k-th label, k = ⌈8 pt / cell⌉ (200 positions → \
-        every 4th). Labels over 64 pt are cut with "…". Note T counts the meta tokens too. To \
-        read a long prompt, crop it: --from/--to choose prompt tokens (meta keys stay unless \
-        --meta none), or --meta keys drops the meta query rows.
+        Long sequences (HymbaPlot's legibility rule): cells are 16 pt up to 30 \
+        positions; beyond that the map stays 480 pt across and cells shrink \
+        (480 / T pt). Every label is shown while cells are ≥ 8 pt; below that every \
+        k-th label, k = ⌈8 pt / cell⌉ (200 positions → every 4th). Labels over \
+        64 pt are cut with "…". T counts the meta tokens too. To read a long \
+        prompt, crop it: --from/--to choose prompt tokens (the meta keys stay \
+        unless --meta none), and --meta keys drops the meta query rows.
 
         Examples:
-          hymba-lens attention --text "The cat sat on the mat." --layer 3 --head 1 --out head.png
-          hymba-lens attention models/hymba-tiny --text-file code.py --layer 1 --head 0 --side-by-side --out h0.pdf
-          hymba-lens attention --text "2 + 3 = 5" --layer 0 --grid --side-by-side --out layer0.svg
-          hymba-lens attention --text-file long.txt --layer 4 --ssm --from 40 --to 80 --meta keys --out crop.png
+          hymba-lens attention --text "The cat sat." --layer 3 --head 1 --out h1.png
+          hymba-lens attention models/hymba-tiny --text-file code.py --layer 1 \\
+              --head 0 --side-by-side --out h0.pdf
+          hymba-lens attention --text "2 + 3 = 5" --layer 0 --grid --side-by-side \\
+              --out layer0.svg
+          hymba-lens attention --text-file long.txt --layer 4 --ssm --meta keys \\
+              --from 40 --to 80 --out crop.png
         """)
 
     @Argument(help: ArgumentHelp("Checkpoint folder (default: the bundled models/hymba-tiny).", valueName: "model-dir"))

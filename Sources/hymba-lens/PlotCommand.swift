@@ -7,32 +7,40 @@ struct Plot: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Draw a figure from a saved recording, without running the model again.",
         discussion: """
-        Reads RECORDING.safetensors (from `hymba-lens trace`) and its manifest (token strings, \
-        meta-token count, which heads each map holds) and draws one key:
+        Reads RECORDING.safetensors (from `hymba-lens trace`) and its manifest \
+        (token strings, meta-token count, which heads each map holds) and draws \
+        one key:
 
-          layers.{i}.attn_probs, ssm_attn [H, T, T]   one head's map (--head), every recorded \
-        head (--grid), and with --side-by-side the attention and SSM map of the head together \
-        (the recording must hold both keys of that layer) — the same figures as `attention`.
-          layers.{i}.ssm_attn_channels [k, T, T]      one SSM channel's map (--channel), or --grid.
-          layers.{i}.attn_mass, ssm_mass [H, 4]       stacked bars per head: meta / BOS / self / cross.
-          any other 2-D key                           a heatmap: hidden [T, D], ssm_state_norm [T, E], \
-        attn_head_norm [T, H], meta_attn_received [H, M], logits [n, vocab], …
+          layers.{i}.attn_probs, ssm_attn [H, T, T]
+              one head (--head), every recorded head (--grid); --side-by-side
+              pairs a head's attention and SSM maps (record both keys) — the
+              same figures as `attention`
+          layers.{i}.ssm_attn_channels [k, T, T]
+              one SSM channel (--channel), or --grid
+          layers.{i}.attn_mass, ssm_mass [H, 4]
+              stacked bars per head: meta / BOS / self / cross
+          any other 2-D key
+              a heatmap: hidden [T, D], ssm_state_norm [T, E],
+              attn_head_norm [T, H], meta_attn_received [H, M], logits, …
 
-        --head is the head number, not the slot: a map recorded with attn_probs@3:h1,h3 holds \
-        heads 1 and 3, and --head 3 finds the second slot.
+        --head is the head number, not the slot: a map recorded with \
+        attn_probs@3:h1,h3 holds heads 1 and 3, and --head 3 finds the second slot.
 
-        Masks: every map is causal, so future keys are always drawn masked. Cells outside a \
-        sliding window need the model's config: it is taken from the manifest's model folder \
-        (or --model DIR) when its config.json matches the digest in the manifest. Without it \
-        those cells show their recorded 0 and a note says so. Signed maps (α, hidden states) use \
-        a diverging colour map centred on 0; probabilities and norms a sequential one. \
-        Long sequences follow the same legibility rule as `attention` (see its --help): crop \
-        with --from/--to and --meta.
+        Masks: every map is causal, so future keys are always drawn masked. Cells \
+        outside a sliding window need the model's config, taken from the \
+        manifest's model folder (or --model DIR) when its config.json matches the \
+        digest in the manifest; without it they show their recorded 0, and a note \
+        says so. Signed values (α, hidden states) use a diverging map centred on \
+        0, probabilities and norms a sequential one. Long sequences follow the \
+        legibility rule in `attention --help`: crop with --from/--to and --meta.
 
         Examples:
-          hymba-lens trace models/hymba-tiny --text "The cat sat." --record attn_probs@3,ssm_attn@3,attn_mass@3 --out rec.safetensors
-          hymba-lens plot rec.safetensors --key layers.3.attn_probs --head 2 --out head2.svg
-          hymba-lens plot rec.safetensors --key layers.3.attn_probs --head 2 --side-by-side --out both.pdf
+          hymba-lens trace models/hymba-tiny --text "The cat sat." \\
+              --record attn_probs@3,ssm_attn@3,attn_mass@3 --out rec.safetensors
+          hymba-lens plot rec.safetensors --key layers.3.attn_probs --head 2 \\
+              --out head2.svg
+          hymba-lens plot rec.safetensors --key layers.3.ssm_attn --head 2 \\
+              --side-by-side --out both.pdf
           hymba-lens plot rec.safetensors --key layers.3.ssm_attn --grid --out ssm.png
           hymba-lens plot rec.safetensors --key layers.3.attn_mass --out mass.png
         """)
