@@ -158,15 +158,16 @@ final class AnalysisCommandTests: XCTestCase {
         XCTAssertTrue(heads.allSatisfy { roles.contains($0["role"] as? String ?? "") })
         XCTAssertEqual((report["thresholds"] as? [String: Double])?["sink_share"], 0.5)
         XCTAssertEqual(try csv(out.appendingPathComponent("roles-heads.csv"))[0],
-                       ["layer", "branch", "head", "meta", "bos", "self", "cross", "mean_distance", "span90", "delta_nll", "role"])
+                       ["layer", "branch", "head", "meta", "bos", "self", "cross", "mean_distance", "span90", "uniform_reach",
+                        "delta_nll", "role"])
 
         let branches = directory.appendingPathComponent("branches")
         let quick = try CLI.run(["roles", CLI.bundledModel.path, "--prompts", try math, "--max-passages", "1", "--branches-only",
-                                 "--local-distance", "2", "--long-range-distance", "10", "--quiet", "--out", branches.path])
+                                 "--local-distance", "2", "--long-range-fraction", "0.5", "--quiet", "--out", branches.path])
         XCTAssertEqual(quick.status, 0, quick.stderr)
         let quickReport = try json(branches.appendingPathComponent("roles.json"))
         XCTAssertEqual((quickReport["ablations"] as? [Any])?.count, 12)
-        XCTAssertEqual((quickReport["thresholds"] as? [String: Double])?["long_range_distance"], 10)
+        XCTAssertEqual((quickReport["thresholds"] as? [String: Double])?["long_range_fraction"], 0.5)
         XCTAssertFalse(FileManager.default.fileExists(atPath: branches.appendingPathComponent("roles-heads.png").path))
     }
 

@@ -56,6 +56,23 @@ final class AnalysisReportTests: XCTestCase {
         XCTAssertEqual(CLI.contents(of: directory).filter { $0.hasPrefix(".") }, [], "no staging leftovers")
     }
 
+    /// Without ablations the importance figures are left out, everything else is there.
+    func testReportWithoutAblations() throws {
+        let a = try write("a.txt", ["One short passage about rivers.", "Another about deserts and sand."])
+        let b = try write("b.txt", ["x = 1 + 2", "print(x)"])
+        let out = directory.appendingPathComponent("report")
+        let result = try CLI.run(["report", CLI.bundledModel.path, "--domain", "a=\(a)", "--domain", "b=\(b)",
+                                  "--roles-passages", "0", "--permutations", "5", "--quiet", "--out", out.path])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let html = try String(contentsOf: out.appendingPathComponent("index.html"), encoding: .utf8)
+        let images = Self.matches(of: "<img src=\"([^\"]+)\"", in: html)
+        XCTAssertEqual(images.count, 13)
+        XCTAssertFalse(images.contains("roles/roles-branches.png"))
+        XCTAssertTrue(images.contains("roles/roles-reach.png"))
+        let bad = try CLI.run(["report", CLI.bundledModel.path, "--roles-passages", "some", "--out", out.path])
+        assertFails(bad, mentioning: "--roles-passages")
+    }
+
     /// Ctrl-C (SIGINT) while the report is being written: neither the output folder nor its
     /// staging twin remains. The test waits for the hidden staging folder to appear (figures
     /// are being rendered into it) and interrupts at once.

@@ -89,7 +89,8 @@ final class AccumulatorTests: XCTestCase {
         let heads = statistics.statistics
         XCTAssertEqual(heads.map(\.kind), [.attention, .attention, .ssm, .ssm])
         let rule = try HeadRoleRule()
-        XCTAssertEqual(heads.map { rule.role(of: $0) }, [.metaSink, .local, .bosSink, .longRange])
+        let baseline = ReachBaseline(attentionMeanDistance: [40], ssmSpan90: 70)
+        XCTAssertEqual(heads.map { rule.role(of: $0, baseline: baseline) }, [.metaSink, .local, .bosSink, .longRange])
         XCTAssertEqual(heads[1].reach, 1.5, "attention heads are judged by mean distance")
         XCTAssertEqual(heads[3].reach, 64, "SSM heads by memory length")
     }

@@ -82,7 +82,7 @@ enum MetaDomainArtifacts {
             let all = input.results.flatMap { $0.domains.flatMap(\.meanProfile) }
             let top = all.filter(\.isFinite).max() ?? 1
             let maps = try names.indices.map { d -> Panel in
-                var map = try Heatmap(values: input.results.flatMap { $0.domains[d].meanProfile }, rows: layers.count, cols: m,
+                let map = try Heatmap(values: input.results.flatMap { $0.domains[d].meanProfile }, rows: layers.count, cols: m,
                                       rowLabels: layers.map { AnalysisStyle.layerLabels(input.config)[$0] }, colLabels: tokens,
                                       colormap: .viridis, norm: .linear(min: 0, max: top), title: names[d],
                                       xLabel: "meta token", yLabel: AnalysisStyle.layerAxis, colorBarLabel: "mass received")

@@ -22,11 +22,12 @@ struct Report: ParsableCommand {
         for their definitions, and docs/analyses.md.
 
         --roles-passages limits the ablations (the expensive part: L·(2 + 2H) partial passes per \
-        passage) to the first N passages of each domain; the other analyses use every passage.
+        passage, each with the full LM head) to the first N passages of each domain, 10 by \
+        default ('all' for every passage); the other analyses use every passage.
 
         Examples:
           hymba-lens report --out report
-          hymba-lens report models/hymba-tiny --roles-passages 5 --out report
+          hymba-lens report models/hymba-tiny --roles-passages all --out report
           hymba-lens report my-model --domain prose=a.txt --domain code=b.txt --max-tokens 256 --out report
         """)
 
@@ -36,8 +37,8 @@ struct Report: ParsableCommand {
     @Option(help: ArgumentHelp("A domain's prompt set as name=file (default: the bundled article, math and code sets).", valueName: "name=file"))
     var domain: [String] = []
 
-    @Option(name: .customLong("roles-passages"), help: ArgumentHelp("Ablate only the first N passages of each domain (default: all).", valueName: "n"))
-    var rolesPassages: Int?
+    @Option(name: .customLong("roles-passages"), help: ArgumentHelp("Ablate only the first N passages of each domain, or 'all'.", valueName: "n"))
+    var rolesPassages: String = "10"
 
     @Option(help: ArgumentHelp("Permutations for the meta-domains p-value.", valueName: "n"))
     var permutations: Int = 1000
@@ -51,7 +52,16 @@ struct Report: ParsableCommand {
 
     func validate() throws {
         if permutations < 0 { throw ValidationError("--permutations must be at least 0") }
-        if let rolesPassages, rolesPassages < 0 { throw ValidationError("--roles-passages must be at least 0") }
+        _ = try rolesPassageLimit()
+    }
+
+    /// nil for every passage.
+    func rolesPassageLimit() throws -> Int? {
+        if rolesPassages == "all" { return nil }
+        guard let limit = Int(rolesPassages), limit >= 0 else {
+            throw ValidationError("--roles-passages must be a number ≥ 0 or 'all', got '\(rolesPassages)'")
+        }
+        return limit
     }
 
     func run() throws {
@@ -70,7 +80,7 @@ struct Report: ParsableCommand {
                             maxPassages: limits.maxPassages, maxTokens: limits.maxTokens)
         }
         let model = try ModelLoading.load(checkpoint, quiet: output.quiet)
-        let results = try ReportRun(model: model, corpora: corpora, rolesPassages: rolesPassages, quiet: output.quiet).run()
+        let results = try ReportRun(model: model, corpora: corpora, rolesPassages: try rolesPassageLimit(), quiet: output.quiet).run()
 
         let metaResults = try MetaDomains.analyze(results.collectors, permutations: permutations, seed: seed, top: 5)
         let staging = try StagingDirectory(destination: destination)
@@ -122,7 +132,9 @@ struct Report: ParsableCommand {
         let wallSeconds = Date().timeIntervalSince(start)
         let summary = ReportSummary(modelPath: modelPath, config: config, corpora: corpora, sinks: sinks, sinksWithoutMeta: sinksBare,
                                     meta: metaResults, deltas: results.deltas, heads: heads, rule: rule, magnitudes: magnitudes,
-                                    entropy: entropy, entropyWithoutMeta: entropyBare, permutations: permutations,
+                                    entropy: entropy, entropyWithoutMeta: entropyBare,
+                                    baseline: ReachBaseline(config: config, tokenCounts: corpora.flatMap { $0.passages.map(\.count) }),
+                                    permutations: permutations,
                                     wallSeconds: wallSeconds, arguments: CommandLine.arguments.dropFirst().joined(separator: " "))
         try AtomicFileWriter.write(summary.json.serialized(), to: try staging.url(for: "summary.json"))
         try AtomicFileWriter.write(Data(ReportPage(summary: summary, sections: sections).html.utf8), to: try staging.url(for: "index.html"))

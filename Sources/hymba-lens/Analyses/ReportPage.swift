@@ -116,7 +116,7 @@ struct ReportPage {
     /// Layer × head role labels for both branches.
     private var roleTable: String {
         let heads = summary.config.attentionHeads
-        var out = "<p>Head roles (\(escape(RoleArtifacts.ruleText(summary.rule))); reach = mean distance for attention heads, 90 % memory length for SSM heads):</p>\n<table><tr><th>layer</th>"
+        var out = "<p>Head roles (\(escape(RoleArtifacts.ruleText(summary.rule))); reach in tokens in brackets — mean distance for attention heads, 90 % memory length for SSM heads):</p>\n<table><tr><th>layer</th>"
         for kind in ["attention", "SSM"] { for h in 0..<heads { out += "<th class=\"text\">\(kind) h\(h)</th>" } }
         out += "</tr>\n"
         for layer in 0..<summary.config.hiddenLayers {
@@ -124,7 +124,7 @@ struct ReportPage {
             for kind in HeadKind.allCases {
                 for h in 0..<heads {
                     let head = summary.heads.first { $0.layer == layer && $0.kind == kind && $0.head == h }
-                    let text = head.map { "\(summary.rule.role(of: $0).rawValue) (\(AnalysisStyle.decimal($0.reach, 1)))" } ?? "n/a"
+                    let text = head.map { "\(summary.rule.role(of: $0, baseline: summary.baseline).rawValue) (\(AnalysisStyle.decimal($0.reach, 1)))" } ?? "n/a"
                     out += "<td class=\"text\">\(escape(text))</td>"
                 }
             }

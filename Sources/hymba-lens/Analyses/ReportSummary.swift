@@ -16,6 +16,7 @@ struct ReportSummary {
     let magnitudes: [BranchMagnitudes]
     let entropy: [LayerEntropy]
     let entropyWithoutMeta: [LayerEntropy]
+    let baseline: ReachBaseline
     let permutations: Int
     let wallSeconds: Double
     /// The command line after the program name.
@@ -71,7 +72,7 @@ struct ReportSummary {
                 })),
                 ("role_counts", .object(HeadKind.allCases.map { kind in
                     (kind.rawValue, .object(HeadRole.allCases.map { role in
-                        (role.rawValue, .integer(heads.filter { $0.kind == kind && rule.role(of: $0) == role }.count))
+                        (role.rawValue, .integer(heads.filter { $0.kind == kind && rule.role(of: $0, baseline: baseline) == role }.count))
                     }))
                 })),
             ])),

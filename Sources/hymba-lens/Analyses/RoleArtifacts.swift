@@ -17,19 +17,26 @@ enum RoleArtifacts {
         let tokenCounts: [Int]
     }
 
-    /// Uniform reach per layer kind present in the model ("global", "sliding").
-    static func uniformReference(_ input: Input) -> [(kind: String, meanDistance: Double, span90: Double)] {
+    /// What each head's reach is compared with for "long-range".
+    static func baseline(_ input: Input) -> ReachBaseline {
+        ReachBaseline(config: input.config, tokenCounts: input.tokenCounts)
+    }
+
+    static func role(_ head: HeadStatistics, _ input: Input, _ baseline: ReachBaseline) -> HeadRole {
+        input.rule.role(of: head, baseline: baseline)
+    }
+
+    /// "global layers 31.3 tokens, sliding layers 23.4 tokens": the uniform mean distance per layer kind.
+    static func uniformText(_ input: Input, _ baseline: ReachBaseline) -> String {
+        var parts: [String] = []
         let layers = 0..<input.config.hiddenLayers
-        var out: [(String, Double, Double)] = []
-        if layers.contains(where: { input.config.isGlobal(layer: $0) }) {
-            let r = UniformReach.expected(tokenCounts: input.tokenCounts, window: nil)
-            out.append(("global", r.meanDistance, r.span90))
+        if let g = layers.first(where: { input.config.isGlobal(layer: $0) }) {
+            parts.append("\(AnalysisStyle.decimal(baseline.attentionMeanDistance[g], 1)) tokens in global layers")
         }
-        if let window = input.config.slidingWindow, layers.contains(where: { !input.config.isGlobal(layer: $0) }) {
-            let r = UniformReach.expected(tokenCounts: input.tokenCounts, window: window)
-            out.append(("sliding", r.meanDistance, r.span90))
+        if let s = layers.first(where: { !input.config.isGlobal(layer: $0) }) {
+            parts.append("\(AnalysisStyle.decimal(baseline.attentionMeanDistance[s], 1)) in sliding layers")
         }
-        return out
+        return parts.joined(separator: ", ")
     }
 
     static func component(_ ablation: Ablation) -> (name: String, head: Int?) {
@@ -61,13 +68,20 @@ enum RoleArtifacts {
         try writer.csv(ablationTable(results), name: "roles-ablations.csv")
         try writer.csv(headTable(input, results: results), name: "roles-heads.csv")
 
+        // Branches: grouped bars per layer (nothing to draw when no passage was ablated).
+        if input.deltas.passages > 0 {
+            try writeImportance(input, results: results, writer: writer)
+        }
+        try writeReach(input, writer: writer)
+        return json
+    }
+
+    private static func writeImportance(_ input: Input, results: [DeltaNLL], writer: ArtifactWriter) throws {
         let config = input.config
         let layers = config.hiddenLayers, heads = config.attentionHeads
         let layerLabels = AnalysisStyle.layerLabels(config)
         let model = AnalysisStyle.modelName(input.modelPath)
         let clean = AnalysisStyle.decimal(input.deltas.cleanNLL)
-
-        // Branches: grouped bars per layer.
         func delta(_ layer: Int, _ target: Ablation.Target) -> Double {
             results.first { $0.ablation == Ablation(layer: layer, target) }?.delta ?? .nan
         }
@@ -110,7 +124,12 @@ enum RoleArtifacts {
                                 + headResults.prefix(3).map { "\($0.ablation) +\(AnalysisStyle.decimal($0.delta))" }.joined(separator: "; ") + ".")
         }
 
-        // Reach: attention mean distance and SSM memory length.
+    }
+
+    private static func writeReach(_ input: Input, writer: ArtifactWriter) throws {
+        let config = input.config
+        let layers = config.hiddenLayers, heads = config.attentionHeads
+        let layerLabels = AnalysisStyle.layerLabels(config)
         let attentionHeads = input.heads.filter { $0.kind == .attention }
         let ssmHeads = input.heads.filter { $0.kind == .ssm }
         let reachPanels = try [("attention: mean distance", attentionHeads, "tokens back"),
@@ -121,21 +140,26 @@ enum RoleArtifacts {
             map.cellValueDecimals = 1
             return map.panel
         }
-        let counts = HeadRole.allCases.map { role in (role, input.heads.filter { input.rule.role(of: $0) == role }.count) }
-            .filter { $0.1 > 0 }.map { "\($0.1) \($0.0.rawValue)" }
+        let baseline = self.baseline(input)
+        let counts = HeadKind.allCases.map { kind -> String in
+            let heads = input.heads.filter { $0.kind == kind }
+            let roles = HeadRole.allCases.map { r in (r, heads.filter { role($0, input, baseline) == r }.count) }
+                .filter { $0.1 > 0 }.map { "\($0.1) \($0.0.rawValue)" }
+            return (kind == .attention ? "attention heads " : "SSM heads ") + roles.joined(separator: ", ")
+        }
         let reachSize = AnalysisStyle.layerHeadFigureSize(config, panels: 2)
         try writer.figure(Figure(width: reachSize.width, height: reachSize.height, columns: 2, title: "How far back heads read", panels: reachPanels),
                           name: "roles-reach", title: "Attention distance and SSM memory length per head",
-                          caption: "Left: mean distance (tokens) of each attention head's mass on non-BOS real tokens; right: each SSM head's effective memory length, the smallest distance holding 90 % of its |implicit attention| on non-BOS real tokens; means over rows and passages. For scale, uniform attention over the same rows would give \(uniformReference(input).map { "\($0.kind) layers: mean distance \(AnalysisStyle.decimal($0.meanDistance, 1)), 90 % span \(AnalysisStyle.decimal($0.span90, 1))" }.joined(separator: "; ")). Roles (\(ruleText(input.rule))): \(counts.joined(separator: ", ")).")
-        return json
+                          caption: "Left: mean distance (tokens) of each attention head's mass on non-BOS real tokens; right: each SSM head's effective memory length, the smallest distance holding 90 % of its |implicit attention| on non-BOS real tokens; means over rows and passages. For scale, uniform attention over the same rows would read back \(uniformText(input, baseline)) on average, and a uniform memory would have a 90 % span of \(AnalysisStyle.decimal(baseline.ssmSpan90, 1)) tokens. Roles (\(ruleText(input.rule))): \(counts.joined(separator: "; ")).")
     }
 
     static func ruleText(_ rule: HeadRoleRule) -> String {
-        "meta-sink if meta share ≥ \(AnalysisStyle.decimal(rule.sinkShare, 2)), BOS-sink if BOS share ≥ \(AnalysisStyle.decimal(rule.sinkShare, 2)), local if reach ≤ \(JSONTree.format(rule.localDistance)), long-range if reach ≥ \(JSONTree.format(rule.longRangeDistance)) tokens, else mixed"
+        "meta-sink if meta share ≥ \(AnalysisStyle.decimal(rule.sinkShare, 2)), BOS-sink if BOS share ≥ \(AnalysisStyle.decimal(rule.sinkShare, 2)), local if reach ≤ \(JSONTree.format(rule.localDistance)) tokens, long-range if reach ≥ \(JSONTree.format(rule.longRangeFraction)) × the uniform reach, else mixed"
     }
 
     static func json(_ input: Input, results: [DeltaNLL]) -> JSONTree {
         let byHead = headDeltas(results)
+        let baseline = self.baseline(input)
         return .object([
             ("model", .string(input.modelPath)),
             ("passages", .integer(input.deltas.passages)),
@@ -145,12 +169,13 @@ enum RoleArtifacts {
             ("thresholds", .object([
                 ("sink_share", .number(input.rule.sinkShare)),
                 ("local_distance", .number(input.rule.localDistance)),
-                ("long_range_distance", .number(input.rule.longRangeDistance)),
+                ("long_range_fraction", .number(input.rule.longRangeFraction)),
             ])),
-            ("rule", .string(ruleText(input.rule) + "; reach = mean distance for attention heads, 90 % memory length for SSM heads; first match wins")),
-            ("uniform_reference", .object(uniformReference(input).map {
-                ($0.kind, .object([("mean_distance", .number($0.meanDistance)), ("span90", .number($0.span90))]))
-            })),
+            ("rule", .string(ruleText(input.rule) + "; reach = mean distance for attention heads, 90 % memory length for SSM heads; uniform reach = the same statistic for mass spread evenly over the same rows (attention: with the layer's window); first match wins")),
+            ("uniform_reach", .object([
+                ("attention_mean_distance", .numbers(baseline.attentionMeanDistance)),
+                ("ssm_span90", .number(baseline.ssmSpan90)),
+            ])),
             ("ablations", .array(results.map { result in
                 let (name, head) = component(result.ablation)
                 return .object([
@@ -167,7 +192,8 @@ enum RoleArtifacts {
                     ("self", .number(head.mass.selfMass)), ("cross", .number(head.mass.cross)),
                     ("mean_distance", .number(head.meanDistance)), ("span90", .number(head.span90)),
                     ("delta_nll", .number(byHead["\(head.layer).\(head.kind.rawValue).\(head.head)"])),
-                    ("role", .string(input.rule.role(of: head).rawValue)),
+                    ("uniform_reach", .number(baseline.uniformReach(of: head))),
+                    ("role", .string(role(head, input, baseline).rawValue)),
                 ])
             })),
         ])
@@ -185,13 +211,15 @@ enum RoleArtifacts {
 
     static func headTable(_ input: Input, results: [DeltaNLL]) -> CSVTable {
         let byHead = headDeltas(results)
-        var table = CSVTable(header: ["layer", "branch", "head", "meta", "bos", "self", "cross", "mean_distance", "span90", "delta_nll", "role"])
+        let baseline = self.baseline(input)
+        var table = CSVTable(header: ["layer", "branch", "head", "meta", "bos", "self", "cross", "mean_distance", "span90",
+                                      "uniform_reach", "delta_nll", "role"])
         for head in input.heads {
             table.append([.integer(head.layer), .text(head.kind.rawValue), .integer(head.head)]
                          + head.mass.values.map { .number($0) }
-                         + [.number(head.meanDistance), .number(head.span90),
+                         + [.number(head.meanDistance), .number(head.span90), .number(baseline.uniformReach(of: head)),
                             .number(byHead["\(head.layer).\(head.kind.rawValue).\(head.head)"] ?? .nan),
-                            .text(input.rule.role(of: head).rawValue)])
+                            .text(role(head, input, baseline).rawValue)])
         }
         return table
     }

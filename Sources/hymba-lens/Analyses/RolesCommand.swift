@@ -17,25 +17,27 @@ struct Roles: ParsableCommand {
         one on, from the clean run's residual stream: L·(2 + 2H) partial passes per passage.
 
         Roles. Per head (means over real-token rows, then passages): its mass on meta tokens / \
-        BOS / itself / others (attn_mass, ssm_mass); for attention heads the mean distance back \
-        of its mass on non-BOS real tokens, for SSM heads the effective memory length — the \
-        smallest d such that 90 % of a row's |implicit attention| on non-BOS real tokens lies \
-        within d tokens back. Rule, first match wins:
+        BOS / itself / others (attn_mass, ssm_mass); its reach — for attention heads the mean \
+        distance back of its mass on non-BOS real tokens, for SSM heads the effective memory \
+        length, the smallest d such that 90 % of a row's |implicit attention| on non-BOS real \
+        tokens lies within d tokens back. Rule, first match wins:
           meta-sink    meta share ≥ --sink-share (0.5)
           BOS-sink     BOS share ≥ --sink-share
           local        reach ≤ --local-distance (4 tokens)
-          long-range   reach ≥ --long-range-distance (32 tokens)
+          long-range   reach ≥ --long-range-fraction (0.75) × the uniform reach
           mixed        otherwise
-        (reach = mean distance for attention heads, memory length for SSM heads.)
+        The uniform reach is the same statistic for mass spread evenly over the same rows \
+        (attention heads: within the layer's window), so long-range means "reads back nearly as \
+        far as the passage allows" at any passage length.
 
         Writes to --out: roles-branches, roles-heads, roles-reach (.png/.svg), roles.json, \
         roles-ablations.csv (layer, component, head, delta_nll, standard_error, ablated_nll) and \
         roles-heads.csv (layer, branch, head, meta, bos, self, cross, mean_distance, span90, \
-        delta_nll, role).
+        uniform_reach, delta_nll, role).
 
         Examples:
           hymba-lens roles models/hymba-tiny --prompts analyses/domains/article.txt --out out/roles
-          hymba-lens roles models/hymba-tiny --prompts big.txt --max-passages 10 --max-tokens 256 --branches-only --out out/roles
+          hymba-lens roles models/hymba-tiny --prompts big.txt --max-passages 10 --max-tokens 256 --branches-only --long-range-fraction 0.9 --out out/roles
         """)
 
     @Argument(help: ArgumentHelp("Checkpoint folder with a tokenizer.", valueName: "model-dir"))
@@ -104,12 +106,12 @@ struct RoleThresholdOptions: ParsableArguments {
     @Option(name: .customLong("local-distance"), help: ArgumentHelp("Reach (tokens) up to which a head is local.", valueName: "tokens"))
     var localDistance: Double = HeadRoleRule.defaultLocalDistance
 
-    @Option(name: .customLong("long-range-distance"), help: ArgumentHelp("Reach (tokens) from which a head is long-range.", valueName: "tokens"))
-    var longRangeDistance: Double = HeadRoleRule.defaultLongRangeDistance
+    @Option(name: .customLong("long-range-fraction"), help: ArgumentHelp("Share of the uniform reach from which a head is long-range.", valueName: "fraction"))
+    var longRangeFraction: Double = HeadRoleRule.defaultLongRangeFraction
 
     func rule() throws -> HeadRoleRule {
         do {
-            return try HeadRoleRule(sinkShare: sinkShare, localDistance: localDistance, longRangeDistance: longRangeDistance)
+            return try HeadRoleRule(sinkShare: sinkShare, localDistance: localDistance, longRangeFraction: longRangeFraction)
         } catch let error as AnalysisError {
             throw CLIError(error.description)
         }
