@@ -63,7 +63,8 @@ struct Bench: ParsableCommand {
         for run in 0...self.repeat {
             let recorder = plan.map { model.makeRecorder(plan: $0) }
             let start = Date()
-            _ = try model.forward(ids: ids, recorder: recorder)
+            // A plain prefill computes every logit row; with a plan, only what it records.
+            _ = try model.forward(ids: ids, recorder: recorder, logitRows: recorder == nil ? .all : .last)
             let seconds = Date().timeIntervalSince(start)
             if run > 0 { times.append(seconds) }
             Progress.note(String(format: "%@ %d: %.3f s", run == 0 ? "warm-up" : "run", run, seconds))

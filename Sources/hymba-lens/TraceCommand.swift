@@ -57,7 +57,7 @@ struct Trace: ParsableCommand {
 
         let recorder = model.makeRecorder(plan: plan)
         let start = Date()
-        let logits = try model.forward(ids: ids, recorder: recorder)
+        let logits = try model.forward(ids: ids, recorder: recorder, logitRows: .last)
         let seconds = Date().timeIntervalSince(start)
         let recording = Recording(recorder: recorder, ids: ids, tokenStrings: tokens,
                                   modelPath: self.model, configData: checkpoint.configData)

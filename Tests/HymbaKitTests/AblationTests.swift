@@ -63,3 +63,20 @@ final class AblationTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: destination.appendingPathComponent("old.txt").path))
     }
 }
+
+final class LogitRowsTests: XCTestCase {
+    func testLastRowOnlyEqualsTheLastRowOfAll() throws {
+        let fixture = Fixtures.parity.appendingPathComponent("tiny-f32")
+        let model = try HymbaModel(checkpoint: Checkpoint(directory: fixture))
+        let ids = try Fixtures.prompts(of: fixture)[0].ids
+        let all = try model.forward(ids: ids)
+        // A one-row product may take a different BLAS kernel: equal up to rounding.
+        let last = try model.forward(ids: ids, logitRows: .last)
+        XCTAssertEqual(last.rows, 1)
+        XCTAssertLessThan(Parity.scaledError(last.storage, all.row(all.rows - 1)), 1e-6)
+        let recorder = model.makeRecorder(plan: try RecordingPlan("hidden@0", config: model.config))
+        let recorded = try model.forward(ids: ids, recorder: recorder, logitRows: .last)
+        XCTAssertEqual(recorded.rows, 1)
+        XCTAssertLessThan(Parity.scaledError(recorded.storage, all.row(all.rows - 1)), 1e-5)
+    }
+}

@@ -91,6 +91,7 @@ public final class SafeTensorsFile: @unchecked Sendable {
                 }
             }
         }
+        file.release(range)
         return out
     }
 

@@ -37,9 +37,19 @@ struct HybridBlock {
 
     /// Runs the layer on the residual stream `x` in place: `x` holds rows `firstRow ..< T`.
     func apply(_ x: inout Matrix, context: Context) -> Output {
+        let (mixed, output) = mixBranches(x, context: context)              // (rows, E)
+        BLAS.linear(mixed, weights.outProj, accumulateInto: &x, beta: 1)
+        applyGatedMLP(&x, weights: weights, eps: config.rmsNormEps)
+        context.probe?.capture(hidden: x)
+        return output
+    }
+
+    /// `(RMSNorm₁(A_out) + RMSNorm₂(S_out)) / 2` — both branches on the same projected input.
+    /// Its own function so the branch intermediates (in_proj output, SSM internals) are released
+    /// before the MLP runs.
+    private func mixBranches(_ x: Matrix, context: Context) -> (Matrix, Output) {
         let eps = config.rmsNormEps, probe = context.probe, ablations = context.ablations
-        let h = rmsNorm(x, weight: weights.inputNorm, eps: eps)
-        var projected = BLAS.linear(h, weights.inProj)                        // (rows, width)
+        var projected = BLAS.linear(rmsNorm(x, weight: weights.inputNorm, eps: eps), weights.inProj)   // (rows, width)
         let split = InProjSplit(config: config, computesKV: context.sharedKV == nil)
 
         let ownKV = rotateAndExtractKV(&projected, split: split, context: context)
@@ -62,12 +72,12 @@ struct HybridBlock {
         probe?.capture(normalizedAttention: fused, normalizedSSM: ssmNormed)
         if ablations.contains(.attentionBranch) { fused = Matrix(rows: fused.rows, cols: fused.cols) }
         if ablations.contains(.ssmBranch) { ssmNormed = Matrix(rows: ssmNormed.rows, cols: ssmNormed.cols) }
-        for i in 0..<fused.count { fused.storage[i] = (fused.storage[i] + ssmNormed.storage[i]) / 2 }
-        BLAS.linear(fused, weights.outProj, accumulateInto: &x, beta: 1)
-
-        applyGatedMLP(&x, weights: weights, eps: eps)
-        probe?.capture(hidden: x)
-        return Output(keyValues: ownKV, prefix: prefix)
+        fused.storage.withUnsafeMutableBufferPointer { f in
+            ssmNormed.storage.withUnsafeBufferPointer { s in
+                for i in 0..<f.count { f[i] = (f[i] + s[i]) / 2 }
+            }
+        }
+        return (fused, Output(keyValues: ownKV, prefix: prefix))
     }
 
     /// The meta rows' K/V, conv tail and final SSM state, for `MetaPrefix`.

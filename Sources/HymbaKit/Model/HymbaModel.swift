@@ -1,5 +1,11 @@
 import Foundation
 
+/// Which logit rows `forward` computes.
+public enum LogitRows: Sendable {
+    case all
+    case last
+}
+
 /// A Hymba model ready to run: validated config and fp32 weights.
 ///
 /// The prefill forward (SEMANTICS.md §2–4) reads top to bottom:
@@ -55,7 +61,11 @@ public struct HymbaModel: Sendable {
     /// - Parameters:
     ///   - recorder: receives what its plan asks for; nil runs with no probes.
     ///   - ablations: components to zero (any layers).
-    public func forward(ids: [Int], recorder: Recorder? = nil, ablations: [Ablation] = []) throws -> Matrix {
+    ///   - logitRows: `.all` (default) or `.last` — the last row only, when the caller needs just
+    ///     the next-token prediction (the full `(n, vocab)` matrix is 250 MB at 2048 tokens).
+    ///     A recorder whose plan records `logits` always gets all rows.
+    public func forward(ids: [Int], recorder: Recorder? = nil, ablations: [Ablation] = [],
+                        logitRows: LogitRows = .all) throws -> Matrix {
         try validate(ids: ids)
         try validate(ablations)
         recorder?.begin(ids: ids)
@@ -64,7 +74,8 @@ public struct HymbaModel: Sendable {
         for i in 0..<config.hiddenLayers {
             loop.apply(layer: i, to: &x, recorder: recorder, ablations: ablations)
         }
-        let logits = loop.readOut(x)
+        let wantsAll = logitRows == .all || (recorder?.plan.wants(.logits) ?? false)
+        let logits = loop.readOut(wantsAll ? x : x.rows((x.rows - 1)..<x.rows), isLastRowOnly: !wantsAll)
         if let recorder {
             if recorder.plan.wants(.inputIDs) {
                 recorder.store(ModelKey.inputIDs.rawValue, Tensor(shape: [ids.count], integers: ids.map(Int64.init)))
@@ -172,9 +183,11 @@ public struct HymbaModel: Sendable {
             return x
         }
 
-        /// Final norm over the real rows and the LM head, `(n, vocab)`.
-        func readOut(_ x: Matrix) -> Matrix {
-            let realRows = x.rows(((prefix == nil) ? model.config.memoryTokens : 0)..<x.rows)
+        /// Final norm over the real rows and the LM head, `(n, vocab)` (or of `x`'s one row when
+        /// `isLastRowOnly`).
+        func readOut(_ x: Matrix, isLastRowOnly: Bool = false) -> Matrix {
+            let first = (prefix == nil && !isLastRowOnly) ? model.config.memoryTokens : 0
+            let realRows = x.rows(first..<x.rows)
             let normed = rmsNorm(realRows, weight: model.weights.finalNorm, eps: model.config.rmsNormEps)
             return BLAS.linear(normed, model.weights.lmHead)
         }

@@ -60,11 +60,12 @@ struct SSMBranch {
             }
             VectorMath.softplusInPlace(dp.baseAddress!, count: rows * e)
         }
-        let scan = SelectiveScan.run(u: u, delta: delta, negA: weights.negAByState, b: b, c: c,
+        var scan = SelectiveScan.run(u: u, delta: delta, negA: weights.negAByState, b: b, c: c,
                                      skip: weights.skipD, initialState: prefix?.ssmState,
                                      recordStateNorm: recordStateNorm,
                                      recordFinalState: recordFinalState)
         var output = scan.y
+        scan.y = Matrix(rows: 0, cols: e)          // drop the second reference: the gate runs in place
         output.storage.withUnsafeMutableBufferPointer { op in
             VectorMath.multiplyBySiLU(op.baseAddress!, stride: e, gate: z, gateStride: stride, rows: rows, cols: e)
         }
