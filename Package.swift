@@ -39,7 +39,7 @@ let package = Package(
         .testTarget(name: "HymbaAnalysisTests", dependencies: ["HymbaAnalysis", "HymbaKit"]),
         .testTarget(name: "HymbaPlotTests", dependencies: ["HymbaPlot"]),
         // End-to-end through the built executable (the dependency makes `swift test` build it).
-        .testTarget(name: "CLITests", dependencies: ["hymba-lens", "HymbaKit"]),
+        .testTarget(name: "CLITests", dependencies: ["hymba-lens", "HymbaKit", "HymbaPlot"]),
     ],
     swiftLanguageModes: [.v5]
 )
