@@ -27,7 +27,7 @@ enum EntropyArtifacts {
         try writer.figure(Figure(columns: 2, title: "Row entropy per layer — \(AnalysisStyle.modelName(modelPath)), \(passages) passages",
                                  panels: panels),
                           name: "entropy", title: "Attention and SSM row entropy, with and without meta tokens",
-                          caption: "Mean over heads, real-token rows and passages of the entropy −Σ p ln p of each attention row and of each SSM head's row-normalised |implicit attention|, with the model's \(config.memoryTokens) meta tokens and without them (M = 0). Change with − without, per layer: attention \(change(\.attention)); SSM \(change(\.ssm)) nats.")
+                          caption: "Mean over heads, real-token rows and passages of the entropy −Σ p ln p of each attention row and of each SSM head's row-normalised |implicit attention|, with the model's \(config.memoryTokens) meta tokens and without them (M = 0); the meta tokens add \(config.memoryTokens) keys to every row, which alone allows a higher entropy (ln k for k keys). Change with − without, per layer: attention \(change(\.attention)); SSM \(change(\.ssm)) nats.")
 
         // Per head: the change the meta tokens make.
         let heads = config.attentionHeads

@@ -33,14 +33,22 @@ enum MetaDomainArtifacts {
         let layer = input.primaryLayer
         let tokens = (0..<m).map(String.init)
 
-        // Box plot: per meta token, the passages' mass by domain.
+        // Box plot: per meta token, the passages' mass by domain, 16 tokens per row on one y scale.
         let samples = (0..<m).map { k in input.collectors.map { ($0.profiles(layer: layer) ?? []).map { $0[k] } } }
-        var box = try BoxPlot(categories: tokens, groups: names, samples: samples,
-                              title: "Layer \(layer): attention each meta token receives, per passage",
-                              xLabel: "meta token", yLabel: "mass received (mean over heads)")
-        box.legend = .outsideRight
+        let top = samples.flatMap { $0.flatMap { $0 } }.filter(\.isFinite).max() ?? 1
+        let perRow = 16
+        let boxes = try stride(from: 0, to: m, by: perRow).map { start -> Panel in
+            let range = start..<min(m, start + perRow)
+            var box = try BoxPlot(categories: Array(tokens[range]), groups: names, samples: Array(samples[range]),
+                                  title: m > perRow ? "meta tokens \(range.lowerBound)–\(range.upperBound - 1)" : nil,
+                                  xLabel: "meta token", yLabel: "mass received (mean over heads)")
+            box.yLimits = 0...(top * 1.05)
+            box.legend = start == 0 ? .automatic : .hidden
+            return box.panel
+        }
         let specific = primary.domains.map { d in "\(d.name): " + d.topTokens.prefix(3).map { "#\($0.token)" }.joined(separator: ", ") }
-        try writer.figure(Figure(panels: [box.panel]), name: "meta-domains-box",
+        try writer.figure(Figure(columns: 1, title: "Layer \(layer): attention each meta token receives, per passage", panels: boxes),
+                          name: "meta-domains-box",
                           title: "Meta-token attention by domain (layer \(layer))",
                           caption: "Each box is one meta token's attention received (meta_attn_received averaged over heads, mean over a passage's real-token rows) across the passages of a domain, at layer \(layer). Most domain-specific meta tokens: \(specific.joined(separator: "; ")).")
 

@@ -42,7 +42,7 @@ enum SinkArtifacts {
         let heatTitle = "\(which.prefix(1).uppercased() + which.dropFirst()) share per head" + (metaCount > 0 ? "" : " (no meta tokens)")
         let size = AnalysisStyle.layerHeadFigureSize(config, panels: 2)
         try writer.figure(Figure(width: size.width, height: size.height, columns: 2, title: heatTitle, panels: heat.map(\.panel)),
-                          name: name + "-heads", title: "\(which) share per layer and head (\(runNote))", caption: headCaption)
+                          name: name + "-heads", title: "\(heatTitle.replacingOccurrences(of: " (no meta tokens)", with: "")) per layer (\(runNote))", caption: headCaption)
         return json
     }
 
