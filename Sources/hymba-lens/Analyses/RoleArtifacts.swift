@@ -93,7 +93,7 @@ enum RoleArtifacts {
         ], title: "Loss increase when a branch is removed (β = 0)", xLabel: AnalysisStyle.layerAxis, yLabel: "ΔNLL (nats/token)")
         bars.legend = .outsideRight
         let ranked = results.sorted { ($0.delta.isFinite ? $0.delta : -.infinity) > ($1.delta.isFinite ? $1.delta : -.infinity) }
-        let topThree = ranked.prefix(3).map { "\($0.ablation) +\(AnalysisStyle.decimal($0.delta))" }
+        let topThree = ranked.filter { component($0.ablation).head == nil }.prefix(3).map { "\($0.ablation) +\(AnalysisStyle.decimal($0.delta))" }
         try writer.figure(Figure(title: "Branch ablations — \(model), \(input.deltas.passages) passages", panels: [bars.panel]),
                           name: "roles-branches", title: "ΔNLL of removing each layer's attention or SSM branch",
                           caption: "Mean next-token loss over all real tokens with one branch of one layer zeroed after its norm (β = 0), minus the clean loss (\(clean) nats/token); layers before the ablated one are reused from the clean run. Largest: \(topThree.joined(separator: "; ")).")

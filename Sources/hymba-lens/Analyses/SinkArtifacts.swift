@@ -29,7 +29,7 @@ enum SinkArtifacts {
         } else if let bosTop {
             caption += "Without meta tokens the BOS takes up to \(AnalysisStyle.percent(bosTop.attention.bos)) of the attention (layer \(bosTop.layer))."
         }
-        try writer.figure(figure, name: name, title: "Attention sinks per layer (\(runNote))", caption: caption)
+        try writer.figure(figure, name: name, title: "Attention sinks per layer, \(runNote)", caption: caption)
 
         let heat = try heatmaps(summary, config: config, metaCount: metaCount)
         let which = metaCount > 0 ? "meta-token" : "BOS"
@@ -42,7 +42,7 @@ enum SinkArtifacts {
         let heatTitle = "\(which.prefix(1).uppercased() + which.dropFirst()) share per head" + (metaCount > 0 ? "" : " (no meta tokens)")
         let size = AnalysisStyle.layerHeadFigureSize(config, panels: 2)
         try writer.figure(Figure(width: size.width, height: size.height, columns: 2, title: heatTitle, panels: heat.map(\.panel)),
-                          name: name + "-heads", title: "\(heatTitle.replacingOccurrences(of: " (no meta tokens)", with: "")) per layer (\(runNote))", caption: headCaption)
+                          name: name + "-heads", title: "\(which.prefix(1).uppercased() + which.dropFirst()) share per layer and head, \(runNote)", caption: headCaption)
         return json
     }
 
