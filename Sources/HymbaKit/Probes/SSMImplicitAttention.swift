@@ -7,12 +7,19 @@ import Foundation
 /// ```
 /// α_c[i,j] = Σ_n C_i[n] · exp(A[c,n] · Σ_{k=j+1..i} Δ_k[c]) · Δ_j[c] · B_j[n]      (j ≤ i)
 /// ```
-/// SSM head `h` owns channels `h·dv ..< (h+1)·dv`; its map is the mean of α_c over them.
+/// SSM head `h` owns channels `h·dv ..< (h+1)·dv`; its map is the mean of α_c over them. A listed
+/// channel's map is α_c itself.
 ///
-/// Instead of the O(T³) triple sum, each head keeps the running products
-/// `W_j[n,c] = exp(A[c,n]·Σ_{k=j+1..i} Δ_k[c]) · Δ_j[c] · B_j[n]` for all j ≤ i: moving to row
-/// i+1 multiplies every `W_j` by `exp(A[c,n]·Δ_{i+1}[c])` and appends `W_{i+1} = Δ_{i+1}·B_{i+1}`.
-/// Cost O(T²·N·dv) per head, memory O(T·N·dv) per head; no T×T map unless an observer keeps one.
+/// Both are one computation over a group of channels — dv channels with scale 1/dv for a head,
+/// one channel with scale 1 — done by `ImplicitAttentionBlocks`: blocks of rows, the decay factored
+/// through block boundaries so that the bulk of the work is sgemms with K = N·(group width).
+/// O(T²·N·dv) flops per head at GEMM speed, O(T·N·dv) memory per head; no T×T map exists unless an
+/// observer keeps one.
+///
+/// Heads run one after the other: each head splits its elementwise phases over the processors
+/// and its sgemms over OpenBLAS's threads, never both at once. (Heads in parallel with
+/// single-threaded work inside measured the same on 2 cores, but OpenBLAS would then run its own
+/// threads under ours.)
 struct SSMImplicitAttention {
     let heads: Int
     let metaCount: Int
@@ -23,83 +30,37 @@ struct SSMImplicitAttention {
     ///   - channels: individual channels whose rows go to `channelObserver` (slot = index in the list).
     func run(delta: Matrix, negA: Matrix, b: Matrix, c: Matrix,
              headObserver: AttentionRowObserver?, channels: [Int], channelObserver: AttentionRowObserver?) {
-        let channelCount = delta.cols, dv = channelCount / heads
-        let work = (0..<heads).filter { h in
-            (headObserver?.wants(head: h) ?? false) || channels.contains { $0 / dv == h }
-        }
-        let inputs = Inputs(delta: delta, negA: negA, b: b, c: c)
-        DispatchQueue.concurrentPerform(iterations: work.count) { index in
-            let h = work[index]
-            let wanted = channels.enumerated().filter { $0.element / dv == h }.map { (slot: $0.offset, offset: $0.element - h * dv) }
-            streamHead(h, dv: dv, inputs: inputs,
-                       headObserver: (headObserver?.wants(head: h) ?? false) ? headObserver : nil,
-                       channels: wanted, channelObserver: channelObserver)
-        }
-    }
+        let rows = delta.rows, width = delta.cols, states = negA.rows
+        precondition(heads > 0 && width % heads == 0, "SSM implicit attention: E = \(width) not divisible into \(heads) heads")
+        precondition(negA.cols == width && b.shape == [rows, states] && c.shape == [rows, states],
+                     "SSM implicit attention: Δ \(delta.shape), A \(negA.shape), B \(b.shape), C \(c.shape)")
+        precondition(channels.allSatisfy { (0..<width).contains($0) }, "SSM implicit attention: channel outside 0..<\(width)")
+        let dv = width / heads
+        let keys = { (i: Int) in (meta: 0..<min(metaCount, i + 1), window: metaCount..<max(metaCount, i + 1)) }
 
-    private struct Inputs: @unchecked Sendable {
-        let delta, negA, b, c: Matrix
-    }
-
-    private func streamHead(_ h: Int, dv: Int, inputs: Inputs, headObserver: AttentionRowObserver?,
-                            channels: [(slot: Int, offset: Int)], channelObserver: AttentionRowObserver?) {
-        let rows = inputs.delta.rows, width = inputs.delta.cols, states = inputs.negA.rows
-        let c0 = h * dv
-        let block = states * dv
-        let weights = UnsafeMutablePointer<Float>.allocate(capacity: rows * block)   // W_j[n, c]
-        let decay = UnsafeMutablePointer<Float>.allocate(capacity: block)
-        let perChannel = UnsafeMutablePointer<Float>.allocate(capacity: dv)
-        let headRow = UnsafeMutablePointer<Float>.allocate(capacity: rows)
-        let channelRows = UnsafeMutablePointer<Float>.allocate(capacity: max(1, channels.count) * rows)
-        defer {
-            weights.deallocate(); decay.deallocate(); perChannel.deallocate()
-            headRow.deallocate(); channelRows.deallocate()
-        }
-        let scale = 1 / Float(dv)
-
-        inputs.delta.storage.withUnsafeBufferPointer { dp in
-        inputs.negA.storage.withUnsafeBufferPointer { ap in
-        inputs.b.storage.withUnsafeBufferPointer { bp in
-        inputs.c.storage.withUnsafeBufferPointer { cp in
-            let delta = dp.baseAddress!, negA = ap.baseAddress!, b = bp.baseAddress!, c = cp.baseAddress!
-            for i in 0..<rows {
-                let dt = delta + i * width + c0
-                for n in 0..<states {
-                    let a = negA + n * width + c0
-                    for k in 0..<dv { decay[n * dv + k] = dt[k] * a[k] }
-                }
-                VectorMath.expInPlace(decay, count: block)
-                // Age every earlier source by step i, then add source i itself.
-                for j in 0..<i {
-                    let w = weights + j * block
-                    for k in 0..<block { w[k] *= decay[k] }
-                }
-                let newest = weights + i * block
-                for n in 0..<states {
-                    let bn = b[i * states + n]
-                    for k in 0..<dv { newest[n * dv + k] = dt[k] * bn }
-                }
-                // Row i: α_c[i, j] = Σ_n C_i[n] · W_j[n, c].
-                let ci = c + i * states
-                for j in 0...i {
-                    let w = weights + j * block
-                    for k in 0..<dv { perChannel[k] = 0 }
-                    for n in 0..<states {
-                        let cn = ci[n]
-                        let wn = w + n * dv
-                        for k in 0..<dv { perChannel[k] += cn * wn[k] }
-                    }
-                    var sum: Float = 0
-                    for k in 0..<dv { sum += perChannel[k] }
-                    headRow[j] = sum * scale
-                    for (index, channel) in channels.enumerated() {
-                        channelRows[index * rows + j] = perChannel[channel.offset]
+        delta.storage.withUnsafeBufferPointer { dp in
+        negA.storage.withUnsafeBufferPointer { ap in
+        b.storage.withUnsafeBufferPointer { bp in
+        c.storage.withUnsafeBufferPointer { cp in
+            guard let d = dp.baseAddress, let a = ap.baseAddress, let bb = bp.baseAddress, let cc = cp.baseAddress else { return }
+            let inputs = ImplicitAttentionInputs(rows: rows, width: width, states: states, delta: d, negA: a, b: bb, c: cc)
+            // One workspace per group width, made on first use and reused for every head / channel.
+            var headBlocks: ImplicitAttentionBlocks?, channelBlocks: ImplicitAttentionBlocks?
+            for h in 0..<heads {
+                if let headObserver, headObserver.wants(head: h) {
+                    let blocks = headBlocks ?? ImplicitAttentionBlocks(inputs: inputs, groupWidth: dv, parallel: true)
+                    headBlocks = blocks
+                    blocks.stream(firstChannel: h * dv, scale: 1 / Float(dv)) { i, row in
+                        headObserver.observe(head: h, query: i, probabilities: row, keys: keys(i))
                     }
                 }
-                let keys = (meta: 0..<min(metaCount, i + 1), window: metaCount..<max(metaCount, i + 1))
-                headObserver?.observe(head: h, query: i, probabilities: headRow, keys: keys)
-                for (index, channel) in channels.enumerated() {
-                    channelObserver?.observe(head: channel.slot, query: i, probabilities: channelRows + index * rows, keys: keys)
+                guard let channelObserver else { continue }
+                for (slot, channel) in channels.enumerated() where channel / dv == h {
+                    let blocks = channelBlocks ?? ImplicitAttentionBlocks(inputs: inputs, groupWidth: 1, parallel: true)
+                    channelBlocks = blocks
+                    blocks.stream(firstChannel: channel, scale: 1) { i, row in
+                        channelObserver.observe(head: slot, query: i, probabilities: row, keys: keys(i))
+                    }
                 }
             }
         }}}}
