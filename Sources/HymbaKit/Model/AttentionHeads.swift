@@ -47,71 +47,102 @@ struct AttentionHeads {
              values: UnsafePointer<Float>, valueStride: Int,
              output: UnsafeMutablePointer<Float>,
              observer: AttentionRowObserver?) {
+        let blockCount = (queryRows.count + Self.blockRows - 1) / Self.blockRows
+        let views = Views(queries: queries, keys: keys, values: values, output: output)
+        let strides = (query: queryStride, key: keyStride, value: valueStride)
+        // Work items run on all cores. An observer must never see one head from two threads,
+        // so with an observer an item is a whole KV group; without, a (group, block) pair.
+        let itemsPerGroup = observer == nil ? blockCount : 1
+        DispatchQueue.concurrentPerform(iterations: kvHeads * itemsPerGroup) { item in
+            let group = item / itemsPerGroup
+            let blocks = observer == nil ? (item % itemsPerGroup)..<(item % itemsPerGroup + 1) : 0..<blockCount
+            var scratch = Scratch(rows: groupSize * Self.blockRows, keys: queryRows.upperBound, headDim: headDim, valueDim: valueDim)
+            defer { scratch.release() }
+            for block in blocks {
+                attendBlock(group: group, block: block, queryRows: queryRows, views: views, strides: strides,
+                            scratch: scratch, observer: observer)
+            }
+        }
+    }
+
+    /// Raw views of the kernel's inputs and output, shared by the work items (each writes only
+    /// its own output rows and heads).
+    private struct Views: @unchecked Sendable {
+        let queries, keys, values: UnsafePointer<Float>
+        let output: UnsafeMutablePointer<Float>
+    }
+
+    /// Per-work-item buffers: stacked queries, scores over the block's keys, mixed values.
+    private struct Scratch {
+        let q, scores, mixed: UnsafeMutablePointer<Float>
+        init(rows: Int, keys: Int, headDim: Int, valueDim: Int) {
+            q = .allocate(capacity: rows * headDim)
+            scores = .allocate(capacity: rows * keys)
+            mixed = .allocate(capacity: rows * valueDim)
+        }
+        mutating func release() { q.deallocate(); scores.deallocate(); mixed.deallocate() }
+    }
+
+    /// One KV group's heads on one block of query rows.
+    private func attendBlock(group: Int, block: Int, queryRows: Range<Int>, views: Views,
+                             strides: (query: Int, key: Int, value: Int), scratch: Scratch,
+                             observer: AttentionRowObserver?) {
         let g = groupSize, hd = headDim, vd = valueDim
         let scale = 1 / Float(hd).squareRoot()
         let first = queryRows.lowerBound
-        let blockCount = (queryRows.count + Self.blockRows - 1) / Self.blockRows
-        let maxKeys = queryRows.upperBound
-        let stackedRows = g * Self.blockRows
-        let q = UnsafeMutablePointer<Float>.allocate(capacity: stackedRows * hd)
-        let scores = UnsafeMutablePointer<Float>.allocate(capacity: stackedRows * maxKeys)
-        let mixed = UnsafeMutablePointer<Float>.allocate(capacity: stackedRows * vd)
-        defer { q.deallocate(); scores.deallocate(); mixed.deallocate() }
+        let q = scratch.q, scores = scratch.scores, mixed = scratch.mixed
+        let queries = views.queries, keys = views.keys, values = views.values, output = views.output
+        let queryStride = strides.query, keyStride = strides.key, valueStride = strides.value
+        let t0 = first + block * Self.blockRows
+        let t1 = min(queryRows.upperBound, t0 + Self.blockRows)
+        let b = t1 - t0
+        let keyRanges = mask.keyRanges(forQueries: t0..<t1)
+        let m = keyRanges.meta.count, w = keyRanges.window.count, nk = m + w
 
-        for group in 0..<kvHeads {
-            for block in 0..<blockCount {
-                let t0 = first + block * Self.blockRows
-                let t1 = min(queryRows.upperBound, t0 + Self.blockRows)
-                let b = t1 - t0
-                let keyRanges = mask.keyRanges(forQueries: t0..<t1)
-                let m = keyRanges.meta.count, w = keyRanges.window.count, nk = m + w
-
-                // Stack the group's heads: stacked row j·b + r is head (group·G + j), query t0 + r.
-                for j in 0..<g {
-                    let head = group * g + j
-                    for r in 0..<b {
-                        (q + (j * b + r) * hd).update(from: queries + (t0 - first + r) * queryStride + head * hd, count: hd)
-                    }
-                }
-                let keyBase = keys + group * hd
-                if m > 0 {
-                    BLAS.sgemm(transA: false, transB: true, m: g * b, n: m, k: hd, alpha: scale,
-                               a: q, lda: hd, b: keyBase + keyRanges.meta.lowerBound * keyStride, ldb: keyStride,
-                               c: scores, ldc: nk)
-                }
-                if w > 0 {
-                    BLAS.sgemm(transA: false, transB: true, m: g * b, n: w, k: hd, alpha: scale,
-                               a: q, lda: hd, b: keyBase + keyRanges.window.lowerBound * keyStride, ldb: keyStride,
-                               c: scores + m, ldc: nk)
-                }
-                for j in 0..<g {
-                    let head = group * g + j
-                    let reports = observer?.wants(head: head) ?? false
-                    for r in 0..<b {
-                        let t = t0 + r
-                        let row = scores + (j * b + r) * nk
-                        maskRow(row, query: t, keys: keyRanges)
-                        VectorMath.softmaxInPlace(row, count: nk)
-                        if reports { observer!.observe(head: head, query: t, probabilities: row, keys: keyRanges) }
-                    }
-                }
-                let valueBase = values + group * vd
-                if m > 0 {
-                    BLAS.sgemm(transA: false, transB: false, m: g * b, n: vd, k: m,
-                               a: scores, lda: nk, b: valueBase + keyRanges.meta.lowerBound * valueStride, ldb: valueStride,
-                               c: mixed, ldc: vd)
-                }
-                if w > 0 {
-                    BLAS.sgemm(transA: false, transB: false, m: g * b, n: vd, k: w,
-                               a: scores + m, lda: nk, b: valueBase + keyRanges.window.lowerBound * valueStride, ldb: valueStride,
-                               beta: m > 0 ? 1 : 0, c: mixed, ldc: vd)
-                }
-                for j in 0..<g {
-                    let head = group * g + j
-                    for r in 0..<b {
-                        (output + (t0 - first + r) * heads * vd + head * vd).update(from: mixed + (j * b + r) * vd, count: vd)
-                    }
-                }
+        // Stack the group's heads: stacked row j·b + r is head (group·G + j), query t0 + r.
+        for j in 0..<g {
+            let head = group * g + j
+            for r in 0..<b {
+                (q + (j * b + r) * hd).update(from: queries + (t0 - first + r) * queryStride + head * hd, count: hd)
+            }
+        }
+        let keyBase = keys + group * hd
+        if m > 0 {
+            BLAS.sgemm(transA: false, transB: true, m: g * b, n: m, k: hd, alpha: scale,
+                       a: q, lda: hd, b: keyBase + keyRanges.meta.lowerBound * keyStride, ldb: keyStride,
+                       c: scores, ldc: nk)
+        }
+        if w > 0 {
+            BLAS.sgemm(transA: false, transB: true, m: g * b, n: w, k: hd, alpha: scale,
+                       a: q, lda: hd, b: keyBase + keyRanges.window.lowerBound * keyStride, ldb: keyStride,
+                       c: scores + m, ldc: nk)
+        }
+        for j in 0..<g {
+            let head = group * g + j
+            let reports = observer?.wants(head: head) ?? false
+            for r in 0..<b {
+                let t = t0 + r
+                let row = scores + (j * b + r) * nk
+                maskRow(row, query: t, keys: keyRanges)
+                VectorMath.softmaxInPlace(row, count: nk)
+                if reports { observer!.observe(head: head, query: t, probabilities: row, keys: keyRanges) }
+            }
+        }
+        let valueBase = values + group * vd
+        if m > 0 {
+            BLAS.sgemm(transA: false, transB: false, m: g * b, n: vd, k: m,
+                       a: scores, lda: nk, b: valueBase + keyRanges.meta.lowerBound * valueStride, ldb: valueStride,
+                       c: mixed, ldc: vd)
+        }
+        if w > 0 {
+            BLAS.sgemm(transA: false, transB: false, m: g * b, n: vd, k: w,
+                       a: scores + m, lda: nk, b: valueBase + keyRanges.window.lowerBound * valueStride, ldb: valueStride,
+                       beta: m > 0 ? 1 : 0, c: mixed, ldc: vd)
+        }
+        for j in 0..<g {
+            let head = group * g + j
+            for r in 0..<b {
+                (output + (t0 - first + r) * heads * vd + head * vd).update(from: mixed + (j * b + r) * vd, count: vd)
             }
         }
     }

@@ -23,13 +23,18 @@ func applyGatedMLP(_ x: inout Matrix, weights: LayerWeights, eps: Float) {
 
 private func applyGatedMLPChunk(_ x: inout Matrix, weights: LayerWeights, eps: Float) {
     let h = rmsNorm(x, weight: weights.mlpNorm, eps: eps)
-    let gateUp = BLAS.linear(h, weights.gateUp)                  // (rows, 2F)
-    let f = weights.downProj.cols
-    var activated = gateUp.columns(f..<(2 * f))                  // (rows, F) = up
-    gateUp.storage.withUnsafeBufferPointer { gp in
-        activated.storage.withUnsafeMutableBufferPointer { ap in
-            VectorMath.multiplyBySiLU(ap.baseAddress!, stride: f, gate: gp.baseAddress!, gateStride: 2 * f, rows: x.rows, cols: f)
+    var gateUp = BLAS.linear(h, weights.gateUp)                  // (rows, 2F) = [gate | up]
+    let f = weights.downProj.cols, rows = x.rows, d = x.cols
+    gateUp.storage.withUnsafeMutableBufferPointer { gp in
+        let gate = gp.baseAddress!, up = gate + f
+        // up ← silu(gate) ⊙ up in place, then the down projection reads it as a strided (rows, F) view.
+        VectorMath.multiplyBySiLU(up, stride: 2 * f, gate: gate, gateStride: 2 * f, rows: rows, cols: f)
+        weights.downProj.storage.withUnsafeBufferPointer { wp in
+            x.storage.withUnsafeMutableBufferPointer { xp in
+                BLAS.sgemm(transA: false, transB: true, m: rows, n: d, k: f,
+                           a: UnsafePointer(up), lda: 2 * f, b: wp.baseAddress!, ldb: f,
+                           beta: 1, c: xp.baseAddress!, ldc: d)
+            }
         }
     }
-    BLAS.linear(activated, weights.downProj, accumulateInto: &x, beta: 1)
 }
