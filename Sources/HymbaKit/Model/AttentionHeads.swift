@@ -52,15 +52,18 @@ struct AttentionHeads {
         let strides = (query: queryStride, key: keyStride, value: valueStride)
         // Work items run on all cores. An observer must never see one head from two threads,
         // so with an observer an item is a whole KV group; without, a (group, block) pair.
+        // The items' sgemms are small and run side by side, so each stays on its own core.
         let itemsPerGroup = observer == nil ? blockCount : 1
-        DispatchQueue.concurrentPerform(iterations: kvHeads * itemsPerGroup) { item in
-            let group = item / itemsPerGroup
-            let blocks = observer == nil ? (item % itemsPerGroup)..<(item % itemsPerGroup + 1) : 0..<blockCount
-            var scratch = Scratch(rows: groupSize * Self.blockRows, keys: queryRows.upperBound, headDim: headDim, valueDim: valueDim)
-            defer { scratch.release() }
-            for block in blocks {
-                attendBlock(group: group, block: block, queryRows: queryRows, views: views, strides: strides,
-                            scratch: scratch, observer: observer)
+        BLAS.singleThreaded {
+            DispatchQueue.concurrentPerform(iterations: kvHeads * itemsPerGroup) { item in
+                let group = item / itemsPerGroup
+                let blocks = observer == nil ? (item % itemsPerGroup)..<(item % itemsPerGroup + 1) : 0..<blockCount
+                var scratch = Scratch(rows: groupSize * Self.blockRows, keys: queryRows.upperBound, headDim: headDim, valueDim: valueDim)
+                defer { scratch.release() }
+                for block in blocks {
+                    attendBlock(group: group, block: block, queryRows: queryRows, views: views, strides: strides,
+                                scratch: scratch, observer: observer)
+                }
             }
         }
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Mamba's depthwise causal convolution followed by SiLU:
 ///
 /// ```
@@ -19,27 +21,46 @@ func causalConvSiLU(input: UnsafePointer<Float>, inputStride: Int, rows: Int, hi
     // Taps transposed to (K, E) so the inner loop over channels is contiguous.
     var taps = [Float](repeating: 0, count: width * channels)
     for e in 0..<channels { for k in 0..<width { taps[k * channels + e] = weight[e, k] } }
+    let historyRows = history?.rows ?? 0
+    let rowsPerTask = max(1, (1 << 15) / max(1, channels))
+    let tasks = (rows + rowsPerTask - 1) / rowsPerTask
     taps.withUnsafeBufferPointer { tp in
         bias.withUnsafeBufferPointer { bp in
-            out.storage.withUnsafeMutableBufferPointer { op in
-                for t in 0..<rows {
-                    let y = op.baseAddress! + t * channels
-                    y.update(from: bp.baseAddress!, count: channels)
-                    for k in 0..<width {
-                        let source = t - (width - 1) + k
-                        let w = tp.baseAddress! + k * channels
-                        if source >= 0 {
-                            let x = input + source * inputStride
-                            for e in 0..<channels { y[e] += w[e] * x[e] }
-                        } else if let history, source + history.rows >= 0 {
-                            let row = source + history.rows
-                            for e in 0..<channels { y[e] += w[e] * history[row, e] }
+            (history?.storage ?? []).withUnsafeBufferPointer { hp in
+                out.storage.withUnsafeMutableBufferPointer { op in
+                    let views = ConvViews(taps: tp.baseAddress!, bias: bp.baseAddress!, history: hp.baseAddress,
+                                          input: input, output: op.baseAddress!)
+                    // Rows are independent (each reads only xs), so row chunks run on all cores.
+                    DispatchQueue.concurrentPerform(iterations: tasks) { task in
+                        let first = task * rowsPerTask, end = min(rows, first + rowsPerTask)
+                        for t in first..<end {
+                            let y = views.output + t * channels
+                            y.update(from: views.bias, count: channels)
+                            for k in 0..<width {
+                                let source = t - (width - 1) + k
+                                let w = views.taps + k * channels
+                                if source >= 0 {
+                                    let x = views.input + source * inputStride
+                                    for e in 0..<channels { y[e] += w[e] * x[e] }
+                                } else if let h = views.history, source + historyRows >= 0 {
+                                    let x = h + (source + historyRows) * channels
+                                    for e in 0..<channels { y[e] += w[e] * x[e] }
+                                }
+                            }
                         }
+                        VectorMath.siluInPlace(views.output + first * channels, count: (end - first) * channels)
                     }
                 }
-                VectorMath.siluInPlace(op.baseAddress!, count: rows * channels)
             }
         }
     }
     return out
+}
+
+/// Raw views the row-chunk tasks share; each writes only its own rows of `output`.
+private struct ConvViews: @unchecked Sendable {
+    let taps, bias: UnsafePointer<Float>
+    let history: UnsafePointer<Float>?
+    let input: UnsafePointer<Float>
+    let output: UnsafeMutablePointer<Float>
 }

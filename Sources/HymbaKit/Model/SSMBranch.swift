@@ -49,17 +49,16 @@ struct SSMBranch {
                         output: $0.baseAddress!, outputStride: n)
             }
         }
-        // The dt bias goes inside the softplus, after the projection (not as a Linear bias).
-        var delta = BLAS.linear(dtLow, weights.dtProj)                // (T, E)
+        // The dt bias goes inside the softplus, after the projection (not as a Linear bias):
+        // Δ starts as the bias in every row and the projection accumulates onto it.
+        var delta = Matrix(rows: rows, cols: e)                       // (T, E)
         delta.storage.withUnsafeMutableBufferPointer { dp in
             weights.dtBias.withUnsafeBufferPointer { bias in
-                for t in 0..<rows {
-                    let row = dp.baseAddress! + t * e
-                    for ch in 0..<e { row[ch] += bias[ch] }
-                }
+                for t in 0..<rows { (dp.baseAddress! + t * e).update(from: bias.baseAddress!, count: e) }
             }
-            VectorMath.softplusInPlace(dp.baseAddress!, count: rows * e)
         }
+        BLAS.linear(dtLow, weights.dtProj, accumulateInto: &delta, beta: 1)
+        delta.storage.withUnsafeMutableBufferPointer { VectorMath.softplusInPlace($0.baseAddress!, count: rows * e) }
         var scan = SelectiveScan.run(u: u, delta: delta, negA: weights.negAByState, b: b, c: c,
                                      skip: weights.skipD, initialState: prefix?.ssmState,
                                      recordStateNorm: recordStateNorm,
