@@ -11,6 +11,12 @@ struct Bench: ParsableCommand {
         resident memory of the process. --record runs the same with a recording plan, to see \
         what probes cost. Use a release build (swift build -c release) for numbers worth quoting.
 
+        The "sgemm bound" line times the forward's large projections alone (in_proj, out_proj, \
+        the MLP and the LM head, over the rows a plain prefill computes), measured in the same \
+        process right after the prefills: the gap between it and the prefill is everything \
+        else (attention, scan, norms). On a shared machine whose speed drifts, compare the two \
+        rather than prefill times taken at different moments.
+
         --tokenize-file measures the tokenizer instead: MB/s on the file as one string and split \
         into paragraphs.
 
@@ -70,6 +76,7 @@ struct Bench: ParsableCommand {
             Progress.note(String(format: "%@ %d: %.3f s", run == 0 ? "warm-up" : "run", run, seconds))
         }
         let best = times.min()!, median = times.sorted()[times.count / 2]
+        let bound = (0..<self.repeat).map { _ in projectionSeconds(model, rows: tokens) }.min()!
         let c = model.config
         print("model        \(self.model)  (D=\(c.hiddenSize), \(c.hiddenLayers) layers, \(c.memoryTokens) meta tokens)")
         print("prompt       \(tokens) tokens + \(c.memoryTokens) meta = \(tokens + c.memoryTokens) positions")
@@ -77,7 +84,23 @@ struct Bench: ParsableCommand {
         print(String(format: "load         %.2f s", loadSeconds))
         print(String(format: "prefill      best %.3f s, median %.3f s over %d runs", best, median, times.count))
         print(String(format: "throughput   %.0f tokens/s (best), %.0f tokens/s (median)", Double(tokens) / best, Double(tokens) / median))
+        print(String(format: "sgemm bound  %.3f s for the projections alone (prefill best = %.2f × that)", bound, best / bound))
         print(String(format: "memory       %.0f MiB resident after load, %.0f MiB peak", Double(rssAfterLoad) / 1048576, Double(Memory.peakResidentBytes()) / 1048576))
+    }
+
+    /// Seconds for the sgemms of a plain prefill's projections over `rows` rows (weights as
+    /// loaded, inputs zero): every layer's in_proj, out_proj, gate/up and down, then the LM head.
+    private func projectionSeconds(_ model: HymbaModel, rows: Int) -> Double {
+        let c = model.config
+        let start = Date()
+        for layer in model.weights.layers {
+            _ = BLAS.linear(Matrix(rows: rows, cols: c.hiddenSize), layer.inProj)
+            _ = BLAS.linear(Matrix(rows: rows, cols: c.innerSize), layer.outProj)
+            _ = BLAS.linear(Matrix(rows: rows, cols: c.hiddenSize), layer.gateUp)
+            _ = BLAS.linear(Matrix(rows: rows, cols: layer.downProj.cols), layer.downProj)
+        }
+        _ = BLAS.linear(Matrix(rows: rows, cols: c.hiddenSize), model.weights.lmHead)
+        return Date().timeIntervalSince(start)
     }
 
     private func benchTokenizer(file: String) throws {

@@ -64,6 +64,8 @@ final class TraceCommandTests: XCTestCase {
             (["trace", fixture.path, "--ids", "1,128", "--out", out.path], "128"),
             (["trace", fixture.path, "--ids", "1,x", "--out", out.path], "'x' is not a token id"),
             (["trace", fixture.path, "--ids", "1", "--out", "/nonexistent-dir/out.safetensors"], "does not exist"),
+            // Unwritable even for root: the "directory" is a regular file.
+            (["trace", fixture.path, "--ids", "1", "--out", broken["truncated"]!.appendingPathComponent("model.safetensors/out.safetensors").path], "is a file, not a directory"),
             (["trace", fixture.path, "--ids", "1", "--out", directory.appendingPathComponent("out.txt").path], "extension"),
             (["trace", fixture.path, "--ids", "1", "--record", "attn_probs@9", "--out", out.path], "layer 9 is out of range"),
             (["trace", fixture.path, "--ids", "1", "--record", "nonsense", "--out", out.path], "unknown recording key 'nonsense'"),

@@ -20,8 +20,11 @@ enum OutputPath {
 
     static func checkDirectory(_ directory: String, for path: String) throws {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
             throw CLIError("cannot write \(path): directory \(directory) does not exist")
+        }
+        guard isDirectory.boolValue else {
+            throw CLIError("cannot write \(path): \(directory) is a file, not a directory")
         }
         guard access(directory, W_OK) == 0 else {
             throw CLIError("cannot write \(path): directory \(directory) is not writable")
