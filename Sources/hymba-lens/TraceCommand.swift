@@ -49,7 +49,9 @@ struct Trace: ParsableCommand {
         // Everything cheap is checked before the weights are widened.
         let outURL = try OutputPath.check(out, extensions: ["safetensors"])
         let checkpoint = try Checkpoint(path: self.model)
-        let channels = try ssmAttentionChannels.map { try PromptOptions.parseIDs($0) } ?? []
+        let channels = try ssmAttentionChannels.map {
+            try PromptOptions.parseIntegers($0, option: "--ssm-attn-channels", noun: "SSM channel", article: "an")
+        } ?? []
         let plan = try RecordingPlan(record, config: checkpoint.config, ssmAttentionChannels: channels)
         let (ids, tokens) = try prompt.resolve(modelDirectory: checkpoint.directory)
         let model = try ModelLoading.load(checkpoint, quiet: quiet)

@@ -69,6 +69,8 @@ final class TraceCommandTests: XCTestCase {
             (["trace", fixture.path, "--ids", "1", "--out", directory.appendingPathComponent("out.txt").path], "extension"),
             (["trace", fixture.path, "--ids", "1", "--record", "attn_probs@9", "--out", out.path], "layer 9 is out of range"),
             (["trace", fixture.path, "--ids", "1", "--record", "nonsense", "--out", out.path], "unknown recording key 'nonsense'"),
+            (["trace", fixture.path, "--ids", "1", "--ssm-attn-channels", "3,x", "--out", out.path], "--ssm-attn-channels: 'x' is not an SSM channel"),
+            (["trace", fixture.path, "--ids", "1", "--record", "ssm_attn_channels", "--out", out.path], "needs the channels too"),
             (["trace", directory.appendingPathComponent("nowhere").path, "--ids", "1", "--out", out.path], "not found"),
         ]
         for (arguments, fragment) in cases {

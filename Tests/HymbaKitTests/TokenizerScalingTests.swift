@@ -17,12 +17,21 @@ final class TokenizerScalingTests: XCTestCase {
         return String(text)
     }
 
+    /// The fastest of `tries` runs of `body`, in seconds: the minimum is what the code costs,
+    /// whatever else the (shared, 2-core) machine happens to be doing during one of them.
+    private func bestSeconds(of tries: Int, _ body: () -> Void) -> Double {
+        (0..<tries).map { _ in
+            let start = Date()
+            body()
+            return Date().timeIntervalSince(start)
+        }.min()!
+    }
+
     func testLongDocumentWithoutSpacesIsFast() throws {
         let tokenizer = try TokenizerFixtures.hymba()
         let text = letters(count: 200_000)
-        let start = Date()
-        let ids = tokenizer.encode(text)
-        let elapsed = Date().timeIntervalSince(start)
+        var ids: [Int] = []
+        let elapsed = bestSeconds(of: 3) { ids = tokenizer.encode(text) }
         XCTAssertEqual(ids.first, 1)
         XCTAssertGreaterThan(ids.count, 40_000)
         XCTAssertEqual(tokenizer.decode(ids), text)
@@ -34,9 +43,8 @@ final class TokenizerScalingTests: XCTestCase {
         // Long runs of one merge (ab ab ab ...) stress ties broken by position.
         let tokenizer = try TokenizerFixtures.hymba()
         let text = String(repeating: "ab", count: 100_000)
-        let start = Date()
-        let ids = tokenizer.encode(text, addSpecialTokens: false)
-        let elapsed = Date().timeIntervalSince(start)
+        var ids: [Int] = []
+        let elapsed = bestSeconds(of: 3) { ids = tokenizer.encode(text, addSpecialTokens: false) }
         XCTAssertEqual(tokenizer.decode(ids), text)
         XCTAssertLessThan(elapsed, 1.0, "200 KB of \"abab...\" took \(elapsed) s")
     }
@@ -44,15 +52,14 @@ final class TokenizerScalingTests: XCTestCase {
     func testTimeGrowsRoughlyLinearly() throws {
         // Doubling the input twice should cost about 4×, nowhere near 16×.
         let tokenizer = try TokenizerFixtures.hymba()
-        let small = letters(count: 50_000, alphabet: "etaoinshrdlu")
-        let large = letters(count: 200_000, alphabet: "etaoinshrdlu")
-        func seconds(_ text: String) -> Double {
-            let start = Date()
-            _ = tokenizer.encode(text)
-            return Date().timeIntervalSince(start)
-        }
-        _ = seconds(small)  // warm up
-        let ratio = seconds(large) / max(seconds(small), 1e-4)
+        // Best of five runs each: one run of the small text is ~20 ms, so a single scheduling
+        // hiccup used to swing the ratio past the bound.
+        let small = letters(count: 100_000, alphabet: "etaoinshrdlu")
+        let large = letters(count: 400_000, alphabet: "etaoinshrdlu")
+        _ = tokenizer.encode(small)  // warm up
+        let smallSeconds = bestSeconds(of: 5) { _ = tokenizer.encode(small) }
+        let largeSeconds = bestSeconds(of: 5) { _ = tokenizer.encode(large) }
+        let ratio = largeSeconds / max(smallSeconds, 1e-4)
         XCTAssertLessThan(ratio, 10, "4× the text took \(ratio)× the time")
     }
 }

@@ -5,18 +5,62 @@
 /// ```
 /// item   := name [ '@' layers ] [ ':' heads ]
 /// name   := all | input_ids | logits | <hook point> | layers.<i>.<hook point> | glob (ssm_*, *_mass)
-/// layers := layer-or-range ( ',' layer-or-range )*     e.g. 0,15,31  2-5  last
+/// layers := all | layer-or-range ( ',' layer-or-range )*     e.g. 0,15,31  2-5  last
 /// heads  := 'h' head-or-range ( ',h' head-or-range )*  e.g. h0-3,h7
 /// ```
 /// Examples: `all`; `attn_probs@0,15,31`; `ssm_attn@last:h0-3`; `*_mass,meta_attn_received`;
-/// `layers.3.hidden,logits`. A bare number after an item continues its layer list and an
-/// `h<number>` continues its head list. Head selections apply to the per-head maps
-/// (`attn_probs`, `ssm_attn`); other points record all heads.
+/// `layers.3.hidden,logits`. A bare number after an item with a layer list continues that list
+/// and an `h<number>` continues its head list. Head selections apply to the per-head maps
+/// (`attn_probs`, `ssm_attn`) of the layers of their own item; other points record all heads,
+/// and a head selection on an item with no per-head map is an error.
 public struct RecordingPlan: Equatable, Sendable {
-    /// Layers and heads of one hook point; `nil` means all.
+    /// Which heads of a per-head map: all of them, or these (sorted).
+    public enum Heads: Hashable, Sendable {
+        case all
+        case only([Int])
+
+        func union(_ other: Heads) -> Heads {
+            guard case .only(let a) = self, case .only(let b) = other else { return .all }
+            return .only(Array(Set(a + b)).sorted())
+        }
+    }
+
+    /// The layers of one hook point and the heads recorded at each.
     public struct Selection: Equatable, Sendable {
-        public var layers: [Int]?
-        public var heads: [Int]?
+        /// Heads on every layer, when the point was asked for at all layers.
+        public var everyLayer: Heads?
+        /// Heads at the layers named explicitly.
+        public var namedLayers: [Int: Heads] = [:]
+
+        /// The same heads at `layers` (nil = every layer); `heads` nil = all heads.
+        public init(layers: [Int]?, heads: [Int]?) {
+            let choice = heads.map { Heads.only(Array(Set($0)).sorted()) } ?? .all
+            if let layers {
+                for layer in layers { namedLayers[layer] = choice }
+            } else {
+                everyLayer = choice
+            }
+        }
+
+        /// The recorded layers, sorted; nil when every layer is recorded.
+        public var layers: [Int]? { everyLayer == nil ? namedLayers.keys.sorted() : nil }
+
+        /// The heads recorded at `layer`, or nil when the layer is not recorded.
+        public func heads(at layer: Int) -> Heads? {
+            switch (everyLayer, namedLayers[layer]) {
+            case (nil, nil): return nil
+            case (let a?, nil): return a
+            case (nil, let b?): return b
+            case (let a?, let b?): return a.union(b)
+            }
+        }
+
+        mutating func merge(_ other: Selection) {
+            if let heads = other.everyLayer { everyLayer = everyLayer.map { $0.union(heads) } ?? heads }
+            for (layer, heads) in other.namedLayers {
+                namedLayers[layer] = namedLayers[layer].map { $0.union(heads) } ?? heads
+            }
+        }
     }
 
     public private(set) var points: [HookPoint: Selection] = [:]
@@ -26,6 +70,17 @@ public struct RecordingPlan: Equatable, Sendable {
     /// The plan as the user wrote it.
     public let specification: String
 
+    /// One item of the plan after its continuations ("attn_probs@0", "15", "h2") are folded in.
+    private struct Item {
+        var text: String
+        var names: [String]
+        /// nil = every layer.
+        var layers: [Int]?
+        /// Whether the item wrote its layers out (`@…` or `layers.<i>.`), so numbers may continue them.
+        var hasLayerList: Bool
+        var heads: [Int]?
+    }
+
     /// Parses and validates a plan against a model's layer and head counts.
     public init(_ specification: String, config: HymbaConfig, ssmAttentionChannels: [Int] = []) throws {
         self.specification = specification
@@ -34,107 +89,144 @@ public struct RecordingPlan: Equatable, Sendable {
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard !tokens.isEmpty else { throw ProbeError.emptyPlan }
 
-        var items: [(text: String, names: [String], layers: [Int]?, heads: [Int]?)] = []
+        var items: [Item] = []
         for token in tokens {
             let (body, headPart) = Self.splitHeads(token)
             if let first = body.first, first.isNumber || body == "last" {
                 // Continues the previous item's layers: "attn_probs@0,15,31".
-                guard !items.isEmpty else { throw ProbeError.badSelection(item: token, reason: "a layer number needs a key before it") }
-                let layers = try Self.parseRange(body, item: token, last: layerCount - 1)
-                items[items.count - 1].layers = (items[items.count - 1].layers ?? []) + layers
-                items[items.count - 1].text += "," + token
-                if let headPart { items[items.count - 1].heads = (items[items.count - 1].heads ?? []) + (try Self.parseHeads(headPart, item: token)) }
+                guard var item = items.popLast() else { throw ProbeError.badSelection(item: token, reason: "a layer number needs a key before it") }
+                item.text += "," + token
+                guard item.hasLayerList else {
+                    throw ProbeError.badSelection(item: item.text, reason: "'\(body)' continues a layer list, but the item before it has none (write name@\(body))")
+                }
+                let layers = try Self.parseRange(body, item: item.text, last: layerCount - 1)
+                if item.layers != nil { item.layers! += layers }          // (an "@all" list stays all)
+                if let headPart { item.heads = (item.heads ?? []) + (try Self.parseHeads(headPart, item: item.text)) }
+                items.append(item)
             } else if Self.isHeadToken(body) {
-                guard !items.isEmpty else { throw ProbeError.badSelection(item: token, reason: "a head selection needs a key before it") }
-                items[items.count - 1].heads = (items[items.count - 1].heads ?? []) + (try Self.parseHeads(body, item: token))
-                items[items.count - 1].text += "," + token
+                guard var item = items.popLast() else { throw ProbeError.badSelection(item: token, reason: "a head selection needs a key before it") }
+                item.text += "," + token
+                item.heads = (item.heads ?? []) + (try Self.parseHeads(body, item: item.text))
+                items.append(item)
             } else {
-                var name = body
+                var name = body.trimmingCharacters(in: .whitespaces)
                 var layers: [Int]?
+                var hasLayerList = false
                 if let at = body.firstIndex(of: "@") {
-                    name = String(body[..<at])
-                    let layerText = String(body[body.index(after: at)...])
+                    name = body[..<at].trimmingCharacters(in: .whitespaces)
+                    let layerText = body[body.index(after: at)...].trimmingCharacters(in: .whitespaces)
                     layers = layerText == "all" ? nil : try Self.parseRange(layerText, item: token, last: layerCount - 1)
+                    hasLayerList = true
                 }
                 if name.hasPrefix("layers."), let (layer, rest) = Self.splitLayerKey(name) {
                     name = rest
-                    if let layer { layers = (layers ?? []) + [layer] }
+                    if let layer {
+                        guard !hasLayerList else {
+                            throw ProbeError.badSelection(item: token, reason: "the layer is given twice (as layers.\(layer). and after '@')")
+                        }
+                        layers = [layer]
+                        hasLayerList = true
+                    }
                 }
                 let heads = try headPart.map { try Self.parseHeads($0, item: token) }
-                items.append((token, try Self.resolve(name), layers, heads))
+                items.append(Item(text: token, names: try Self.resolve(name), layers: layers, hasLayerList: hasLayerList, heads: heads))
             }
         }
 
-        for item in items {
-            for layer in item.layers ?? [] where !(0..<layerCount).contains(layer) {
-                throw ProbeError.layerOutOfRange(item: item.text, layer: layer, layers: layerCount)
+        for item in items { try add(item, layerCount: layerCount, headCount: headCount, channels: ssmAttentionChannels) }
+
+        for (index, channel) in ssmAttentionChannels.enumerated() {
+            guard (0..<config.innerSize).contains(channel) else {
+                throw ProbeError.channelOutOfRange(channel: channel, channels: config.innerSize)
             }
-            for head in item.heads ?? [] where !(0..<headCount).contains(head) {
-                throw ProbeError.headOutOfRange(item: item.text, head: head, heads: headCount)
-            }
-            for name in item.names {
-                if let key = ModelKey(rawValue: name) {
-                    if item.layers != nil || item.heads != nil {
-                        throw ProbeError.badSelection(item: item.text, reason: "'\(name)' is not per layer")
-                    }
-                    modelKeys.insert(key)
-                    continue
-                }
-                let point = HookPoint(rawValue: name)!
-                if item.heads != nil && !point.isPerHeadMap && item.names.count == 1 {
-                    throw ProbeError.badSelection(item: item.text, reason: "heads can be chosen only for attn_probs and ssm_attn")
-                }
-                add(point, layers: item.layers, heads: point.isPerHeadMap ? item.heads : nil)
+            if ssmAttentionChannels[..<index].contains(channel) {
+                throw ProbeError.badSelection(item: ssmAttentionChannels.map(String.init).joined(separator: ","),
+                                              reason: "SSM channel \(channel) is listed twice")
             }
         }
-        let channels = ssmAttentionChannels
-        for channel in channels where !(0..<config.innerSize).contains(channel) {
-            throw ProbeError.channelOutOfRange(channel: channel, channels: config.innerSize)
+        self.ssmAttentionChannels = ssmAttentionChannels
+        if !ssmAttentionChannels.isEmpty, points[.ssmAttnChannels] == nil {
+            points[.ssmAttnChannels] = Selection(layers: points[.ssmAttn]?.layers, heads: nil)
         }
-        self.ssmAttentionChannels = channels
-        if !channels.isEmpty, points[.ssmAttnChannels] == nil {
-            add(.ssmAttnChannels, layers: points[.ssmAttn].map { $0.layers } ?? nil, heads: nil)
-        }
-        if channels.isEmpty { points[.ssmAttnChannels] = nil }
+        if ssmAttentionChannels.isEmpty { points[.ssmAttnChannels] = nil }
     }
 
     /// Whether anything of `point` is recorded at `layer`.
     public func wants(_ point: HookPoint, layer: Int) -> Bool {
-        guard let selection = points[point] else { return false }
-        return selection.layers?.contains(layer) ?? true
+        points[point]?.heads(at: layer) != nil
     }
 
     /// The heads of a per-head map recorded at `layer` (sorted), or nil when not recorded.
     public func heads(_ point: HookPoint, layer: Int, headCount: Int) -> [Int]? {
-        guard wants(point, layer: layer) else { return nil }
-        return points[point]?.heads ?? Array(0..<headCount)
+        switch points[point]?.heads(at: layer) {
+        case nil: return nil
+        case .all?: return Array(0..<headCount)
+        case .only(let heads)?: return heads
+        }
     }
 
     public func wants(_ key: ModelKey) -> Bool { modelKeys.contains(key) }
 
-    /// A readable one-line summary, e.g. for manifests.
+    /// A readable one-line summary, e.g. for manifests: "layers 0,2:h1,h3" per point, with
+    /// per-layer heads spelled out where they differ.
     public var summary: [String: String] {
+        func text(_ heads: Heads) -> String {
+            guard case .only(let list) = heads else { return "" }
+            return ":h" + list.map(String.init).joined(separator: ",h")
+        }
         var out: [String: String] = [:]
         for key in modelKeys { out[key.rawValue] = "recorded" }
         for (point, selection) in points {
-            let layers = selection.layers.map { $0.map(String.init).joined(separator: ",") } ?? "all"
-            let heads = selection.heads.map { ":h" + $0.map(String.init).joined(separator: ",h") } ?? ""
-            out[point.rawValue] = "layers " + layers + heads
+            var parts: [String] = []
+            if let every = selection.everyLayer { parts.append("layers all" + text(every)) }
+            // Named layers as recorded (every-layer heads included), where that differs.
+            var named: [Int: Heads] = [:]
+            for layer in selection.namedLayers.keys {
+                let heads = selection.heads(at: layer)!
+                if heads != selection.everyLayer { named[layer] = heads }
+            }
+            let groups = Dictionary(grouping: named.keys.sorted()) { named[$0]! }
+            for (heads, layers) in groups.sorted(by: { $0.value[0] < $1.value[0] }) {
+                parts.append("layers " + layers.map(String.init).joined(separator: ",") + text(heads))
+            }
+            out[point.rawValue] = parts.joined(separator: "; ")
         }
         return out
     }
 
     // MARK: Parsing helpers
 
-    private mutating func add(_ point: HookPoint, layers: [Int]?, heads: [Int]?) {
-        func union(_ a: [Int]?, _ b: [Int]?, existing: Bool) -> [Int]? {
-            guard existing else { return b.map { Array(Set($0)).sorted() } }
-            guard let a, let b else { return nil }
-            return Array(Set(a + b)).sorted()
+    /// Validates one item and adds what it selects.
+    private mutating func add(_ item: Item, layerCount: Int, headCount: Int, channels: [Int]) throws {
+        for layer in item.layers ?? [] where !(0..<layerCount).contains(layer) {
+            throw ProbeError.layerOutOfRange(item: item.text, layer: layer, layers: layerCount)
         }
-        let existing = points[point]
-        points[point] = Selection(layers: union(existing?.layers, layers, existing: existing != nil),
-                                  heads: union(existing?.heads, heads, existing: existing != nil))
+        for head in item.heads ?? [] where !(0..<headCount).contains(head) {
+            throw ProbeError.headOutOfRange(item: item.text, head: head, heads: headCount)
+        }
+        let isSingleName = item.names.count == 1
+        let points = item.names.compactMap(HookPoint.init(rawValue:))
+        if item.heads != nil && !points.contains(where: \.isPerHeadMap) {
+            throw ProbeError.badSelection(item: item.text, reason: "heads can be chosen only for attn_probs and ssm_attn")
+        }
+        for name in item.names {
+            guard let key = ModelKey(rawValue: name) else { continue }
+            // Inside "all" or a glob, the whole-run keys are simply recorded whole.
+            if isSingleName && (item.hasLayerList || item.heads != nil) {
+                throw ProbeError.badSelection(item: item.text, reason: "'\(name)' is not per layer")
+            }
+            modelKeys.insert(key)
+        }
+        for point in points {
+            if point == .ssmAttnChannels && channels.isEmpty {
+                guard !isSingleName else {
+                    throw ProbeError.badSelection(item: item.text, reason: "ssm_attn_channels needs the channels too (trace --ssm-attn-channels c1,c2)")
+                }
+                continue
+            }
+            let selection = Selection(layers: item.layers, heads: point.isPerHeadMap ? item.heads : nil)
+            if self.points[point] == nil { self.points[point] = selection } else { self.points[point]!.merge(selection) }
+        }
     }
 
     /// Every name the plan accepts, in a stable order.
@@ -177,8 +269,9 @@ public struct RecordingPlan: Equatable, Sendable {
 
     private static func parseHeads(_ text: String, item: String) throws -> [Int] {
         var out: [Int] = []
-        for part in text.split(separator: ",") {
-            guard part.first == "h" else {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        for part in parts {
+            guard part.first == "h", part.count > 1 else {
                 throw ProbeError.badSelection(item: item, reason: "heads are written h<number> or h<from>-<to>, e.g. h0-3")
             }
             out += try parseRange(String(part.dropFirst()), item: item, last: nil)
@@ -189,9 +282,11 @@ public struct RecordingPlan: Equatable, Sendable {
     /// "5" → [5]; "2-4" → [2,3,4]; "last" → [last].
     private static func parseRange(_ text: String, item: String, last: Int?) throws -> [Int] {
         var out: [Int] = []
-        for part in text.split(separator: ",").map(String.init) {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        for part in parts {
+            if part.isEmpty { throw ProbeError.badSelection(item: item, reason: "an empty layer or head list") }
             if part == "last", let last { out.append(last); continue }
-            let bounds = part.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
+            let bounds = part.split(separator: "-", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
             switch bounds.count {
             case 1:
                 guard let value = bounds[0] else { throw ProbeError.badSelection(item: item, reason: "'\(part)' is not a number") }

@@ -39,11 +39,16 @@ struct PromptOptions: ParsableArguments {
 
     /// "1, 45,77" → [1, 45, 77]; empty or non-integer entries are errors.
     static func parseIDs(_ text: String) throws -> [Int] {
+        try parseIntegers(text, option: "--ids", noun: "token id", article: "a")
+    }
+
+    /// A comma-separated list of integers given to `option`; errors name the option.
+    static func parseIntegers(_ text: String, option: String, noun: String, article: String) throws -> [Int] {
         let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-        if parts.allSatisfy(\.isEmpty) { throw CLIError("--ids is empty: give at least one token id") }
+        if parts.allSatisfy(\.isEmpty) { throw CLIError("\(option) is empty: give at least one \(noun)") }
         return try parts.map { part in
-            guard let id = Int(part) else { throw CLIError("--ids: '\(part)' is not a token id") }
-            return id
+            guard let value = Int(part) else { throw CLIError("\(option): '\(part)' is not \(article) \(noun)") }
+            return value
         }
     }
 }
