@@ -95,6 +95,7 @@ struct Attention: ParsableCommand {
         let plan = try RecordingPlan(kinds.map { "\($0.hookPoint.rawValue)@\(layer)\(headList)" }.joined(separator: ","), config: config)
         let (ids, strings) = try prompt.resolve(modelDirectory: checkpoint.directory)
         let sequence = TokenSequence(metaCount: config.memoryTokens, ids: ids, strings: strings)
+        sequence.warnAboutMissingGlyphs()
         let tokens = try sequence.tokenRange(from: figure.from, to: figure.to)
 
         let model = try ModelLoading.load(checkpoint, quiet: figure.quiet)

@@ -88,6 +88,7 @@ struct Plot: ParsableCommand {
         let found = try RecordedModelConfig.find(manifest: manifest, recordingURL: recordingURL, explicitModel: model)
         let naming = LayerTitle(modelPath: manifest.model, config: found.config)
         let sequence = TokenSequence(metaCount: manifest.metaTokens, ids: manifest.tokens.ids, strings: manifest.tokens.strings)
+        sequence.warnAboutMissingGlyphs()
         let tokens = try sequence.tokenRange(from: figure.from, to: figure.to)
 
         let drawn: Figure

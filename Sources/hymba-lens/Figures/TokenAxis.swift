@@ -1,3 +1,5 @@
+import HymbaPlot
+
 /// How much of Hymba's meta-token block a map shows.
 ///
 /// Every sequence is `M` meta tokens followed by the prompt. Meta *keys* (columns) carry the
@@ -33,6 +35,16 @@ struct TokenSequence {
     let tokens: [String]
 
     var positionCount: Int { metaCount + tokens.count }
+
+    /// Says on stderr which characters of the labels no installed font can draw (they come out
+    /// as boxes) and which Debian package brings a font that can.
+    func warnAboutMissingGlyphs() {
+        let missing = GlyphCoverage.missingCharacters(in: tokens)
+        guard !missing.isEmpty else { return }
+        let shown = missing.prefix(12).map(String.init).joined(separator: " ") + (missing.count > 12 ? " …" : "")
+        Progress.note("warning: no installed font draws \(missing.count) character(s) of the token labels (\(shown)); "
+            + "they will show as boxes. For CJK install fonts-droid-fallback or fonts-noto-cjk, for emoji fonts-noto-color-emoji.")
+    }
 
     init(metaCount: Int, tokens: [String]) {
         self.metaCount = metaCount
