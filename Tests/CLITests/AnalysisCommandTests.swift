@@ -173,8 +173,10 @@ final class AnalysisCommandTests: XCTestCase {
 
     func testMagnitudesAndEntropy() throws {
         let magnitudes = directory.appendingPathComponent("magnitudes")
-        var result = try CLI.run(["magnitudes", CLI.bundledModel.path, "--prompts", try prose, "--out", magnitudes.path])
+        // Without a model argument the analyses use the bundled model, like attention and report.
+        var result = try CLI.run(["magnitudes", "--prompts", try prose, "--out", magnitudes.path])
         XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue((try json(magnitudes.appendingPathComponent("magnitudes.json"))["model"] as? String)?.hasSuffix("models/hymba-tiny") ?? false)
         try assertFiles(["magnitudes.png", "magnitudes.svg", "magnitudes.json", "magnitudes.csv"], in: magnitudes)
         for layer in try XCTUnwrap(json(magnitudes.appendingPathComponent("magnitudes.json"))["layers"] as? [[String: Any]]) {
             for key in ["attention_rms", "ssm_rms", "attention_norm_mean_abs_weight", "ssm_norm_mean_abs_weight"] {

@@ -20,20 +20,21 @@ struct Entropy: ParsableCommand {
         attention_without_meta, ssm_without_meta), entropy-heads.csv.
 
         Example:
-          hymba-lens entropy models/hymba-tiny --prompts analyses/domains/article.txt --out out/entropy
+          hymba-lens entropy --prompts analyses/domains/article.txt --out out/entropy
         """)
 
-    @Argument(help: ArgumentHelp("Checkpoint folder with a tokenizer.", valueName: "model-dir"))
-    var model: String
+    @Argument(help: ArgumentHelp("Checkpoint folder with a tokenizer (default: the bundled models/hymba-tiny).", valueName: "model-dir"))
+    var model: String?
 
     @OptionGroup var corpus: CorpusOptions
     @OptionGroup var output: AnalysisOutputOptions
 
     func run() throws {
+        let modelPath = DisplayPath.relative(try model ?? ModelLoading.defaultModelPath())
         let destination = try output.checkedDestination()
-        let checkpoint = try Checkpoint(path: self.model)
+        let checkpoint = try Checkpoint(path: modelPath)
         guard checkpoint.config.memoryTokens > 0 else {
-            throw CLIError("\(self.model) has no meta tokens: with and without them would be the same run")
+            throw CLIError("\(modelPath) has no meta tokens: with and without them would be the same run")
         }
         let tokenizer = try Corpus.tokenizer(for: checkpoint)
         let prompts = try Corpus.load(name: "prompts", path: corpus.prompts, tokenizer: tokenizer, config: checkpoint.config,
@@ -54,7 +55,7 @@ struct Entropy: ParsableCommand {
         let staging = try StagingDirectory(destination: destination)
         let writer = ArtifactWriter(staging: staging, dpi: output.dpi)
         _ = try EntropyArtifacts.write(withMeta: results[0], withoutMeta: results[1], passages: prompts.passages.count,
-                                       tokens: prompts.tokenCount, modelPath: self.model, config: config, writer: writer)
+                                       tokens: prompts.tokenCount, modelPath: modelPath, config: config, writer: writer)
         try staging.commit()
         if !output.quiet { Progress.note("wrote \(output.out)/ (\(writer.figures.count) figures as PNG and SVG, \(writer.tables.count) tables)") }
     }

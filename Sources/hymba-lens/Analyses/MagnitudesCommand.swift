@@ -18,18 +18,20 @@ struct Magnitudes: ParsableCommand {
         ssm_normalized_rms, attention_norm_mean_abs_weight, ssm_norm_mean_abs_weight).
 
         Example:
-          hymba-lens magnitudes models/hymba-tiny --prompts analyses/domains/article.txt --out out/magnitudes
+          hymba-lens magnitudes --prompts analyses/domains/article.txt \\
+              --out out/magnitudes
         """)
 
-    @Argument(help: ArgumentHelp("Checkpoint folder with a tokenizer.", valueName: "model-dir"))
-    var model: String
+    @Argument(help: ArgumentHelp("Checkpoint folder with a tokenizer (default: the bundled models/hymba-tiny).", valueName: "model-dir"))
+    var model: String?
 
     @OptionGroup var corpus: CorpusOptions
     @OptionGroup var output: AnalysisOutputOptions
 
     func run() throws {
+        let modelPath = DisplayPath.relative(try model ?? ModelLoading.defaultModelPath())
         let destination = try output.checkedDestination()
-        let checkpoint = try Checkpoint(path: self.model)
+        let checkpoint = try Checkpoint(path: modelPath)
         let tokenizer = try Corpus.tokenizer(for: checkpoint)
         let prompts = try Corpus.load(name: "prompts", path: corpus.prompts, tokenizer: tokenizer, config: checkpoint.config,
                                       maxPassages: corpus.limits.maxPassages, maxTokens: corpus.limits.maxTokens)
@@ -44,7 +46,7 @@ struct Magnitudes: ParsableCommand {
         let staging = try StagingDirectory(destination: destination)
         let writer = ArtifactWriter(staging: staging, dpi: output.dpi)
         _ = try MagnitudeArtifacts.write(magnitudes.summary(weights: model.weights), passages: magnitudes.passages,
-                                         tokens: prompts.tokenCount, modelPath: self.model, config: model.config, writer: writer)
+                                         tokens: prompts.tokenCount, modelPath: modelPath, config: model.config, writer: writer)
         try staging.commit()
         if !output.quiet { Progress.note("wrote \(output.out)/ (\(writer.figures.count) figures as PNG and SVG, \(writer.tables.count) tables)") }
     }

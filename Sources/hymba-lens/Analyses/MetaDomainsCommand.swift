@@ -12,14 +12,18 @@ struct MetaDomains: ParsableCommand {
         (meta_attn_received, mean over the passage's real-token rows), averaged over heads: the \
         passage's meta-token profile. Then per domain:
 
-          mean profile    mean over the domain's passages
-          share           the mean profile scaled to sum 1
-          JSD             Jensen-Shannon divergence of two domains' shares, nats (0 … ln 2)
-          specificity     share in this domain − mean share in the other domains; the top \
-        tokens by specificity are the most domain-specific meta tokens
-          p-value         permutation test of "the profiles differ": statistic S = Σ pairwise \
-        JSD; passages are dealt to domains at random (sizes kept) --permutations times with a \
-        seeded SplitMix64 generator (--seed); p = (1 + #{S_perm ≥ S}) / (1 + permutations)
+          mean profile  mean over the domain's passages
+          share         the mean profile scaled to sum 1
+          JSD           Jensen-Shannon divergence of two domains' shares, in nats
+                        (0 … ln 2)
+          specificity   share in this domain − mean share in the other domains;
+                        the top tokens by specificity are the most domain-specific
+                        meta tokens
+          p-value       permutation test of "the profiles differ": statistic
+                        S = Σ pairwise JSD; passages are dealt to domains at random
+                        (sizes kept) --permutations times with a seeded SplitMix64
+                        generator (--seed);
+                        p = (1 + #{S_perm ≥ S}) / (1 + permutations)
 
         --layer all analyses every layer (JSON and CSV hold each) and adds a layer × meta-token \
         map per domain; the box plot, profile map and JSD map show the last layer.
@@ -30,13 +34,15 @@ struct MetaDomains: ParsableCommand {
         meta-domains-test.csv.
 
         Examples:
-          hymba-lens meta-domains models/hymba-tiny --domain article=analyses/domains/article.txt \\
-              --domain math=analyses/domains/math.txt --domain code=analyses/domains/code.txt --out out/meta
-          hymba-lens meta-domains models/hymba-tiny --domain a=a.txt --domain b=b.txt --layer all --permutations 5000 --out out/meta
+          hymba-lens meta-domains --domain article=analyses/domains/article.txt \\
+              --domain math=analyses/domains/math.txt \\
+              --domain code=analyses/domains/code.txt --out out/meta
+          hymba-lens meta-domains models/hymba-tiny --domain a=a.txt --domain b=b.txt \\
+              --layer all --permutations 5000 --out out/meta
         """)
 
-    @Argument(help: ArgumentHelp("Checkpoint folder with a tokenizer.", valueName: "model-dir"))
-    var model: String
+    @Argument(help: ArgumentHelp("Checkpoint folder with a tokenizer (default: the bundled models/hymba-tiny).", valueName: "model-dir"))
+    var model: String?
 
     @Option(help: ArgumentHelp("A domain's prompt set as name=file (at least two).", valueName: "name=file"))
     var domain: [String] = []
@@ -62,12 +68,13 @@ struct MetaDomains: ParsableCommand {
     }
 
     func run() throws {
+        let modelPath = DisplayPath.relative(try model ?? ModelLoading.defaultModelPath())
         let destination = try output.checkedDestination()
         let domains = try DomainOption.parseAll(domain)
         guard domains.count >= 2 else { throw CLIError("give at least two --domain name=file to compare") }
-        let checkpoint = try Checkpoint(path: self.model)
+        let checkpoint = try Checkpoint(path: modelPath)
         let config = checkpoint.config
-        guard config.memoryTokens > 0 else { throw CLIError("\(self.model) has no meta tokens to compare") }
+        guard config.memoryTokens > 0 else { throw CLIError("\(modelPath) has no meta tokens to compare") }
         let layers = try Self.layers(layer, config: config)
         let tokenizer = try Corpus.tokenizer(for: checkpoint)
         let corpora = try domains.map {
@@ -90,7 +97,7 @@ struct MetaDomains: ParsableCommand {
         let writer = ArtifactWriter(staging: staging, dpi: output.dpi)
         _ = try MetaDomainArtifacts.write(.init(collectors: collectors, corpora: corpora, results: results,
                                                 primaryLayer: layers.last!, permutations: permutations, seed: seed,
-                                                modelPath: self.model, config: config), writer: writer)
+                                                modelPath: modelPath, config: config), writer: writer)
         try staging.commit()
         if !output.quiet { Progress.note("wrote \(output.out)/ (\(writer.figures.count) figures as PNG and SVG, \(writer.tables.count) tables)") }
     }

@@ -28,7 +28,8 @@ struct Report: ParsableCommand {
         Examples:
           hymba-lens report --out report
           hymba-lens report models/hymba-tiny --roles-passages all --out report
-          hymba-lens report my-model --domain prose=a.txt --domain code=b.txt --max-tokens 256 --out report
+          hymba-lens report my-model --domain prose=a.txt --domain code=b.txt \\
+              --max-tokens 256 --out report
         """)
 
     @Argument(help: ArgumentHelp("Checkpoint folder with a tokenizer (default: the bundled models/hymba-tiny).", valueName: "model-dir"))

@@ -36,12 +36,13 @@ struct Roles: ParsableCommand {
         uniform_reach, delta_nll, role).
 
         Examples:
-          hymba-lens roles models/hymba-tiny --prompts analyses/domains/article.txt --out out/roles
-          hymba-lens roles models/hymba-tiny --prompts big.txt --max-passages 10 --max-tokens 256 --branches-only --long-range-fraction 0.9 --out out/roles
+          hymba-lens roles --prompts analyses/domains/article.txt --out out/roles
+          hymba-lens roles models/hymba-tiny --prompts big.txt --max-passages 10 \\
+              --max-tokens 256 --branches-only --long-range-fraction 0.9 --out out/roles
         """)
 
-    @Argument(help: ArgumentHelp("Checkpoint folder with a tokenizer.", valueName: "model-dir"))
-    var model: String
+    @Argument(help: ArgumentHelp("Checkpoint folder with a tokenizer (default: the bundled models/hymba-tiny).", valueName: "model-dir"))
+    var model: String?
 
     @OptionGroup var corpus: CorpusOptions
 
@@ -52,9 +53,10 @@ struct Roles: ParsableCommand {
     @OptionGroup var output: AnalysisOutputOptions
 
     func run() throws {
+        let modelPath = DisplayPath.relative(try model ?? ModelLoading.defaultModelPath())
         let destination = try output.checkedDestination()
         let rule = try thresholds.rule()
-        let checkpoint = try Checkpoint(path: self.model)
+        let checkpoint = try Checkpoint(path: modelPath)
         let tokenizer = try Corpus.tokenizer(for: checkpoint)
         let prompts = try Corpus.load(name: "prompts", path: corpus.prompts, tokenizer: tokenizer, config: checkpoint.config,
                                       maxPassages: corpus.limits.maxPassages, maxTokens: corpus.limits.maxTokens)
@@ -73,7 +75,7 @@ struct Roles: ParsableCommand {
 
         let staging = try StagingDirectory(destination: destination)
         let writer = ArtifactWriter(staging: staging, dpi: output.dpi)
-        _ = try RoleArtifacts.write(.init(deltas: deltas, heads: statistics.statistics, rule: rule, modelPath: self.model,
+        _ = try RoleArtifacts.write(.init(deltas: deltas, heads: statistics.statistics, rule: rule, modelPath: modelPath,
                                           config: config, tokens: prompts.tokenCount,
                                           tokenCounts: prompts.passages.map(\.count)), writer: writer)
         try staging.commit()

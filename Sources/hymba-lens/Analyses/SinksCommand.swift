@@ -23,12 +23,13 @@ struct Sinks: ParsableCommand {
         per-head values), sinks.csv (one row per layer) and sinks-heads.csv (one row per head).
 
         Examples:
-          hymba-lens sinks models/hymba-tiny --prompts analyses/domains/article.txt --out out/sinks
-          hymba-lens sinks models/hymba-tiny --prompts analyses/domains/code.txt --no-meta --out out/sinks-no-meta --json -
+          hymba-lens sinks --prompts analyses/domains/article.txt --out out/sinks
+          hymba-lens sinks models/hymba-tiny --prompts analyses/domains/code.txt \\
+              --no-meta --out out/sinks-no-meta --json -
         """)
 
-    @Argument(help: ArgumentHelp("Checkpoint folder with a tokenizer.", valueName: "model-dir"))
-    var model: String
+    @Argument(help: ArgumentHelp("Checkpoint folder with a tokenizer (default: the bundled models/hymba-tiny).", valueName: "model-dir"))
+    var model: String?
 
     @OptionGroup var corpus: CorpusOptions
 
@@ -41,9 +42,10 @@ struct Sinks: ParsableCommand {
     var json: String?
 
     func run() throws {
+        let modelPath = DisplayPath.relative(try model ?? ModelLoading.defaultModelPath())
         let destination = try output.checkedDestination()
         let jsonURL = try json.flatMap { $0 == "-" ? nil : try OutputPath.check($0, extensions: ["json"]) }
-        let checkpoint = try Checkpoint(path: self.model)
+        let checkpoint = try Checkpoint(path: modelPath)
         let tokenizer = try Corpus.tokenizer(for: checkpoint)
         let prompts = try Corpus.load(name: "prompts", path: corpus.prompts, tokenizer: tokenizer, config: checkpoint.config,
                                       maxPassages: corpus.limits.maxPassages, maxTokens: corpus.limits.maxTokens)
@@ -59,7 +61,7 @@ struct Sinks: ParsableCommand {
         let staging = try StagingDirectory(destination: destination)
         let writer = ArtifactWriter(staging: staging, dpi: output.dpi)
         let tree = try SinkArtifacts.write(sinks.summary, config: model.config, metaCount: model.config.memoryTokens,
-                                           modelPath: self.model, name: "sinks", writer: writer)
+                                           modelPath: modelPath, name: "sinks", writer: writer)
         try staging.commit()
         if json == "-" {
             FileHandle.standardOutput.write(tree.serialized())
