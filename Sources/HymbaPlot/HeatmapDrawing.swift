@@ -85,7 +85,11 @@ extension Heatmap {
         let width = m.left + cell * Double(cols) + m.right
         let titleWidth = title.map { text.measure($0, styles(theme).title).width } ?? 0
         var height = m.top + cell * Double(rows) + m.bottom
-        if showsColorBar { height = max(height, ColorBar.minimumLength + 8) }
+        if showsColorBar {
+            // Room for a full-length bar under the title even beside a one-row map.
+            let titleBlock = (title?.isEmpty == false) ? text.lineHeight(styles(theme).title) + Self.titleGap : 0
+            height = max(height, titleBlock + ColorBar.minimumLength + 8)
+        }
         return Size(width: max(width, titleWidth + 8), height: height)
     }
 
@@ -237,7 +241,13 @@ extension Heatmap {
             text.draw(title, s.title, at: Point(x: x, y: topEdge - Self.titleGap + 2), horizontal: .center,
                       vertical: .bottom, maxWidth: frame.width)
         }
-        colorBar(norm: norm, theme: theme)?.draw(beside: map, within: frame, canvas: canvas)
+        // A bar longer than a flat map may extend above and below it, but never into the title.
+        var barFrame = frame
+        if let title, !title.isEmpty {
+            let titleBottom = topEdge - Self.titleGap + 4
+            barFrame = Rect(x: frame.minX, y: titleBottom, width: frame.width, height: max(0, frame.maxY - titleBottom))
+        }
+        colorBar(norm: norm, theme: theme)?.draw(beside: map, within: barFrame, canvas: canvas)
     }
 
     private func drawCellValues(layout: HeatmapLayout, norm: ResolvedNorm, canvas: Canvas, theme: Theme) {

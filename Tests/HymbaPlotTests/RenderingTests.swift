@@ -116,6 +116,29 @@ final class RenderingTests: XCTestCase {
         XCTAssertGreaterThan(fillPixels, 10)
     }
 
+    /// Beside a one-row map the colour bar keeps its readable length; it may reach above the
+    /// map but never into the title (it used to cross it).
+    func testColorBarOfAFlatMapStaysBelowTheTitle() throws {
+        let map = try Heatmap(values: [Float(0), 1], rows: 1, cols: 2, rowLabels: ["<s>"], colLabels: ["<s>", "▁a"],
+                              norm: .linear(min: 0, max: 1), title: "attention head 0 (global)", colorBarLabel: "probability")
+        let figure = Figure(panels: [.heatmap(map)])
+        let image = try RasterImage(pngData: figure.renderData(format: .png, dpi: 72))
+        let frame = try XCTUnwrap(figure.panelFrames().first)
+        let layout = map.layout(in: frame, norm: try map.resolvedNorm(), theme: .paper, text: try MeasuringContext(theme: .paper).text)
+        var titleBottom = -1, barTop = Int.max
+        for y in 0..<image.height {
+            for x in 0..<image.width {
+                guard let (r, g, b) = image.color(x: x, y: y)?.rgb8 else { continue }
+                if Double(y) < layout.map.minY - 2, r < 90, g < 90, b < 90 { titleBottom = max(titleBottom, y) }
+                // The ramp's top end is viridis yellow (its first row blends with the outline).
+                if Double(x) > layout.map.maxX + 1, r > 200, g > 200, b < 80 { barTop = min(barTop, y) }
+            }
+        }
+        XCTAssertGreaterThan(titleBottom, 0, "the title is drawn")
+        XCTAssertLessThan(barTop, Int.max, "the bar is drawn")
+        XCTAssertGreaterThan(barTop, titleBottom, "colour bar reaches into the title")
+    }
+
     func testHeatmapOptionsRender() throws {
         let dir = try TemporaryDirectory()
         var attention = try Fixtures.attentionHeatmap(n: 12)
