@@ -8,6 +8,10 @@ struct ColorBar {
     let label: String?
     let showsMaskSwatch: Bool
     let theme: Theme
+    /// Cell size of the map the masked cells are drawn in: the swatch is hatched only where the
+    /// map's masked cells are (cells ≥ `MaskPainter.minimumHatchedCell`), so it shows what the
+    /// reader sees; 0 for grids, whose thumbnails are never hatched.
+    var maskCellSize = Double.infinity
 
     static let gap = 10.0
     static let barWidth = 10.0
@@ -83,7 +87,8 @@ struct ColorBar {
 
         if withSwatch {
             let swatch = Rect(x: ramp.minX, y: map.maxY - Self.swatchSide, width: Self.swatchSide, height: Self.swatchSide)
-            MaskPainter.paint([swatch], bounds: swatch, style: theme.maskStyle, canvas: canvas, cellSize: Self.swatchSide)
+            MaskPainter.paint([swatch], bounds: swatch, style: theme.maskStyle, canvas: canvas,
+                              cellSize: min(Self.swatchSide, maskCellSize))
             canvas.stroke(swatch, theme.axisColor, width: 0.5)
             text.draw(Self.maskLabel, tickStyle, at: Point(x: swatch.maxX + 3, y: swatch.midY), vertical: .middle)
         }

@@ -182,7 +182,7 @@ extension Heatmap {
 
         // Row labels, right-aligned against short ticks.
         let tick = theme.tickLength * 0.6
-        for r in Swift.stride(from: 0, to: rows, by: layout.rowStride) {
+        for r in Legibility.labelledIndices(count: rows, stride: layout.rowStride, groupEnd: leadingGroup?.rows ?? 0) {
             let y = map.minY + (Double(r) + 0.5) * layout.cellHeight
             canvas.line(from: Point(x: map.minX - tick, y: y), to: Point(x: map.minX, y: y), theme.axisColor, width: 0.5)
             text.draw(rowLabel(r), s.token, at: Point(x: map.minX - tick - Self.tickGap, y: y),
@@ -190,7 +190,7 @@ extension Heatmap {
         }
         // Column labels below, rotated to read bottom-to-top when they do not fit side by side.
         var labelsBottom = map.maxY + tick + Self.tickGap
-        for c in Swift.stride(from: 0, to: cols, by: layout.colStride) {
+        for c in Legibility.labelledIndices(count: cols, stride: layout.colStride, groupEnd: leadingGroup?.cols ?? 0) {
             let x = map.minX + (Double(c) + 0.5) * layout.cellWidth
             canvas.line(from: Point(x: x, y: map.maxY), to: Point(x: x, y: map.maxY + tick), theme.axisColor, width: 0.5)
             let anchor = Point(x: x, y: map.maxY + tick + Self.tickGap)
@@ -247,7 +247,9 @@ extension Heatmap {
             let titleBottom = topEdge - Self.titleGap + 4
             barFrame = Rect(x: frame.minX, y: titleBottom, width: frame.width, height: max(0, frame.maxY - titleBottom))
         }
-        colorBar(norm: norm, theme: theme)?.draw(beside: map, within: barFrame, canvas: canvas)
+        var bar = colorBar(norm: norm, theme: theme)
+        bar?.maskCellSize = min(layout.cellWidth, layout.cellHeight)
+        bar?.draw(beside: map, within: barFrame, canvas: canvas)
     }
 
     private func drawCellValues(layout: HeatmapLayout, norm: ResolvedNorm, canvas: Canvas, theme: Theme) {

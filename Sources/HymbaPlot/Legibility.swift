@@ -33,6 +33,16 @@ public enum Legibility {
         return Int((minimumLabelPitch / cellSize).rounded(.up))
     }
 
+    /// The label positions along an axis of `count` cells showing every `stride`-th label, with
+    /// the count restarted where the leading group ends (`groupEnd`: the meta tokens), so the
+    /// first cell after the group — the prompt's first token — is always labelled. Group labels
+    /// closer than `stride` to it are dropped, so labels never crowd at the boundary.
+    public static func labelledIndices(count: Int, stride: Int, groupEnd: Int = 0) -> [Int] {
+        let step = max(1, stride), end = min(max(0, groupEnd), count)
+        let group = Swift.stride(from: 0, to: end, by: step).filter { end - $0 >= step || end == count }
+        return group + Array(Swift.stride(from: end, to: count, by: step))
+    }
+
     /// The same stride rounded up to 1, 2, 5 × 10ⁿ: for index labels (0, 5, 10, …), where round
     /// numbers matter more than density.
     static func niceStride(cellSize: Double) -> Int {

@@ -129,7 +129,7 @@ public struct SmallMultiples: Sendable {
     }
 
     private func bar(_ norm: ResolvedNorm, _ theme: Theme) -> ColorBar {
-        ColorBar(colormap: colormap, norm: norm, label: colorBarLabel, showsMaskSwatch: hasMask, theme: theme)
+        ColorBar(colormap: colormap, norm: norm, label: colorBarLabel, showsMaskSwatch: hasMask, theme: theme, maskCellSize: 0)
     }
 
     func preferredSize(theme: Theme, text: TextEngine) throws -> Size {

@@ -18,6 +18,18 @@ final class LayoutRuleTests: XCTestCase {
         XCTAssertEqual(Legibility.niceStride(cellSize: 0.24), 50)
     }
 
+    /// Thinned labels restart after the meta block, so the prompt's first token is labelled.
+    func testLabelsRestartAfterTheLeadingGroup() {
+        XCTAssertEqual(Legibility.labelledIndices(count: 10, stride: 1, groupEnd: 3), Array(0..<10))
+        XCTAssertEqual(Legibility.labelledIndices(count: 12, stride: 4, groupEnd: 0), [0, 4, 8])
+        XCTAssertEqual(Legibility.labelledIndices(count: 12, stride: 4, groupEnd: 8), [0, 4, 8])
+        // 32 meta + prompt at stride 3: 30 would crowd 32, so it goes; 32 (the BOS) stays.
+        XCTAssertEqual(Legibility.labelledIndices(count: 40, stride: 3, groupEnd: 32),
+                       [0, 3, 6, 9, 12, 15, 18, 21, 24, 27, 32, 35, 38])
+        XCTAssertEqual(Legibility.labelledIndices(count: 5, stride: 4, groupEnd: 5), [0, 4], "all group: plain stride")
+        XCTAssertEqual(Legibility.labelledIndices(count: 5, stride: 4, groupEnd: 2), [2], "a group shorter than the stride")
+    }
+
     func testAutomaticFigureSizeFollowsRule() throws {
         let short = try Figure(panels: [.heatmap(Fixtures.attentionHeatmap(n: 12))]).resolvedSize()
         let long = try Figure(panels: [.heatmap(Fixtures.attentionHeatmap(n: 120))]).resolvedSize()
