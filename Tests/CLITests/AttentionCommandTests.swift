@@ -117,6 +117,8 @@ final class AttentionCommandTests: XCTestCase {
         let attention = try FigureRebuild.map(recording, key: "layers.0.attn_probs", kind: .attention, head: 1)
         let ssm = try FigureRebuild.map(recording, key: "layers.0.ssm_attn", kind: .ssm, head: 1)
         let figure = try builder.sideBySide(attention: attention, ssm: ssm)
+        XCTAssertEqual(figure.title, "hymba-tiny · layer 0 · head 1 · tokens 0–5, meta keys hidden",
+                       "the title says the drawn rows are not whole")
         let rasters = try Renderers.compareFormats(urls, figure: figure, dpi: 144, in: directory)
 
         // Every drawn cell of both panels, in every format: each panel on its own scale.

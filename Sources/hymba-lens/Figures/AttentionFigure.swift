@@ -74,10 +74,14 @@ struct AttentionFigure {
 
     // MARK: Panels
 
-    /// "tokens 12–47" when `--from`/`--to` show part of the prompt: a cropped map's rows do not
-    /// sum to 1, and the reader must know.
+    /// "tokens 12–47" when `--from`/`--to` show part of the prompt, "meta keys hidden" when
+    /// `--meta none` drops the meta columns: either way the drawn rows do not sum to 1 (the meta
+    /// tokens often hold a fifth of a row's mass, the BOS row's nearly all), and the reader must know.
     private var cropNote: String? {
-        tokens.count == sequence.tokens.count ? nil : "tokens \(tokens.lowerBound)–\(tokens.upperBound - 1)"
+        var notes: [String] = []
+        if tokens.count != sequence.tokens.count { notes.append("tokens \(tokens.lowerBound)–\(tokens.upperBound - 1)") }
+        if !meta.showsMetaColumns && sequence.metaCount > 0 { notes.append("meta keys hidden") }
+        return notes.isEmpty ? nil : notes.joined(separator: ", ")
     }
 
     /// "sliding window 64" for attention maps (whose mask it explains), "implicit attention" for SSM maps.
