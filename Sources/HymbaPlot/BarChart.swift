@@ -6,11 +6,15 @@ public struct BarSeries: Sendable {
     public let values: [Double]
     /// nil takes the theme palette's colour for this series' position.
     public var color: Color?
+    /// Half-lengths of error bars (e.g. standard errors), one per category; drawn on grouped
+    /// bars as value ± error. NaN draws none.
+    public var errors: [Double]?
 
-    public init<V: BinaryFloatingPoint>(name: String, values: [V], color: Color? = nil) {
+    public init<V: BinaryFloatingPoint>(name: String, values: [V], color: Color? = nil, errors: [V]? = nil) {
         self.name = name
         self.values = values.map { Double($0) }
         self.color = color
+        self.errors = errors?.map { Double($0) }
     }
 }
 
@@ -50,6 +54,12 @@ public struct BarChart: Sendable {
             throw PlotError.countMismatch(what: "values of bar series '\(s.name)'", expected: categories.count,
                                           actual: s.values.count)
         }
+        for s in series {
+            if let errors = s.errors, errors.count != categories.count {
+                throw PlotError.countMismatch(what: "error bars of bar series '\(s.name)'", expected: categories.count,
+                                              actual: errors.count)
+            }
+        }
         self.categories = categories
         self.series = series
         self.arrangement = arrangement
@@ -82,8 +92,19 @@ public struct BarChart: Sendable {
         }
     }
 
+    /// Value ± error of every grouped bar that has an error bar, [series][category].
+    private func errorRanges() -> [[ClosedRange<Double>?]] {
+        series.map { s in
+            s.values.indices.map { c in
+                guard arrangement == .grouped, let e = s.errors?[c], e.isFinite, e > 0, s.values[c].isFinite else { return nil }
+                return (s.values[c] - e)...(s.values[c] + e)
+            }
+        }
+    }
+
     private func yAxis() throws -> ValueAxis {
-        let ends = extents().flatMap { $0.compactMap { $0 } }.flatMap { [$0.0, $0.1] }
+        let bars = extents().flatMap { $0.compactMap { $0 } }.flatMap { [$0.0, $0.1] }
+        let ends = bars + errorRanges().flatMap { $0.compactMap { $0 } }.flatMap { [$0.lowerBound, $0.upperBound] }
         return try ValueAxis(scale: .linear, values: ends, padding: 0.05, includeZero: true, fixed: yLimits,
                              what: "bar chart" + (title.map { " '\($0)'" } ?? ""))
     }
@@ -131,6 +152,18 @@ public struct BarChart: Sendable {
                     canvas.fill(rect, entries[s].color)
                     // A hairline in the background colour separates stacked segments and neighbours.
                     canvas.stroke(rect, theme.background, width: 0.4)
+                }
+            }
+        }
+        // Error bars: a thin dark line with short caps over each bar's centre.
+        for (s, ranges) in errorRanges().enumerated() {
+            for (c, range) in ranges.enumerated() {
+                guard let range, let rect = rects[s][c], let f0 = y.fraction(range.lowerBound), let f1 = y.fraction(range.upperBound) else { continue }
+                let x = rect.midX, cap = min(3, rect.width * 0.3)
+                let y0 = layout.plot.maxY - f0 * layout.plot.height, y1 = layout.plot.maxY - f1 * layout.plot.height
+                canvas.line(from: Point(x: x, y: y0), to: Point(x: x, y: y1), theme.axisColor, width: 0.8)
+                for yy in [y0, y1] {
+                    canvas.line(from: Point(x: x - cap, y: yy), to: Point(x: x + cap, y: yy), theme.axisColor, width: 0.8)
                 }
             }
         }

@@ -203,6 +203,38 @@ final class RenderingTests: XCTestCase {
         XCTAssertGreaterThan(count(of: Color(hex: 0x228833), in: image), 10_000, "two tall bars of the given colour")
     }
 
+    /// Error bars reach value ± error: the axis grows to hold them and a dark line stands above
+    /// the bar's top, centred on it; a bar without an error has none.
+    func testGroupedBarsDrawErrorBars() throws {
+        let green = Color(hex: 0x228833)
+        let bars = try BarChart(categories: ["a", "b"], series: [
+            BarSeries(name: "only", values: [1.0, 1.0], color: green, errors: [0.5, .nan]),
+        ])
+        let image = try RasterImage(pngData: Figure(width: 300, height: 200, panels: [.bar(bars)]).renderData(format: .png, dpi: 72))
+        // Columns of green bar pixels, and the top row of each bar.
+        func isGreen(_ x: Int, _ y: Int) -> Bool {
+            guard let (r, g, b) = image.color(x: x, y: y)?.rgb8 else { return false }
+            return abs(r - 0x22) <= 6 && abs(g - 0x88) <= 6 && abs(b - 0x33) <= 6
+        }
+        let columns = (0..<image.width).filter { x in (0..<image.height).contains { isGreen(x, $0) } }
+        let halves = [columns.filter { $0 < image.width / 2 }, columns.filter { $0 >= image.width / 2 }]
+        for (index, bar) in halves.enumerated() {
+            let center = (bar.first! + bar.last!) / 2
+            let top = (0..<image.height).first { isGreen(center, $0) }!
+            let darkAbove = (0..<top).filter { y in
+                guard let (r, g, b) = image.color(x: center, y: y)?.rgb8 else { return false }
+                return r < 110 && g < 110 && b < 110
+            }
+            if index == 0 {
+                // 1 ± 0.5 on an axis to ≥ 1.5: the whisker rises about half the bar's height.
+                XCTAssertGreaterThan(darkAbove.count, 10, "error bar above bar a")
+            } else {
+                XCTAssertEqual(darkAbove.count, 0, "bar b has no error bar")
+            }
+        }
+        XCTAssertThrowsError(try BarChart(categories: ["a", "b"], series: [BarSeries(name: "s", values: [1.0, 2.0], errors: [0.1])]))
+    }
+
     func testBoxPlots() throws {
         let dir = try TemporaryDirectory()
         var single = try BoxPlot(categories: ["a", "b", "empty"],

@@ -85,18 +85,21 @@ enum RoleArtifacts {
         func delta(_ layer: Int, _ target: Ablation.Target) -> Double {
             results.first { $0.ablation == Ablation(layer: layer, target) }?.delta ?? .nan
         }
+        func standardError(_ layer: Int, _ target: Ablation.Target) -> Double {
+            results.first { $0.ablation == Ablation(layer: layer, target) }?.standardError ?? .nan
+        }
         let attentionBranch = (0..<layers).map { delta($0, .attentionBranch) }
         let ssmBranch = (0..<layers).map { delta($0, .ssmBranch) }
-        var bars = try BarChart(categories: layerLabels, series: [
-            BarSeries(name: "attention branch", values: attentionBranch),
-            BarSeries(name: "SSM branch", values: ssmBranch),
-        ], title: "Loss increase when a branch is removed (β = 0)", xLabel: AnalysisStyle.layerAxis, yLabel: "ΔNLL (nats/token)")
-        bars.legend = .outsideRight
+        let bars = try BarChart(categories: layerLabels, series: [
+            BarSeries(name: "attention branch", values: attentionBranch,
+                      errors: (0..<layers).map { standardError($0, .attentionBranch) }),
+            BarSeries(name: "SSM branch", values: ssmBranch, errors: (0..<layers).map { standardError($0, .ssmBranch) }),
+        ], title: "Loss increase when a branch is removed (β = 0), ± 1 s.e.", xLabel: AnalysisStyle.layerAxis, yLabel: "ΔNLL (nats/token)")
         let ranked = results.sorted { ($0.delta.isFinite ? $0.delta : -.infinity) > ($1.delta.isFinite ? $1.delta : -.infinity) }
         let topThree = ranked.filter { component($0.ablation).head == nil }.prefix(3).map { "\($0.ablation) +\(AnalysisStyle.decimal($0.delta))" }
         try writer.figure(Figure(title: "Branch ablations — \(model), \(input.deltas.passages) passages", panels: [bars.panel]),
                           name: "roles-branches", title: "ΔNLL of removing each layer's attention or SSM branch",
-                          caption: "Mean next-token loss over all real tokens with one branch of one layer zeroed after its norm (β = 0), minus the clean loss (\(clean) nats/token); layers before the ablated one are reused from the clean run. Largest: \(topThree.joined(separator: "; ")).")
+                          caption: "Mean next-token loss over all real tokens with one branch of one layer zeroed after its norm (β = 0), minus the clean loss (\(clean) nats/token); layers before the ablated one are reused from the clean run. Error bars: ± 1 standard error over passages. Largest: \(topThree.joined(separator: "; ")).")
 
         // Heads: layer × head maps.
         if results.contains(where: { component($0.ablation).head != nil }) {
