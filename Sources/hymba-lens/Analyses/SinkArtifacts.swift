@@ -35,7 +35,7 @@ enum SinkArtifacts {
         let which = metaCount > 0 ? "meta-token" : "BOS"
         let values = summary.layers.flatMap { layer in layer.attentionHeads.map { metaCount > 0 ? $0.meta : $0.bos } }
         let top = values.enumerated().max { $0.element < $1.element }
-        var headCaption = "Per layer and head, the \(which) share of attention heads (left) and SSM heads (right), mean over passages; each panel has its own colour scale."
+        var headCaption = "Per layer and head, the \(which) share of attention heads (left) and SSM heads (right), mean over passages; both panels share one colour scale, so equal colours are equal shares."
         if let top {
             headCaption += " The strongest \(which) sink is attention head \(top.offset % config.attentionHeads) of layer \(top.offset / config.attentionHeads) with \(AnalysisStyle.percent(top.element))."
         }
@@ -131,10 +131,14 @@ enum SinkArtifacts {
         let heads = config.attentionHeads
         let pick: (MassShares) -> Double = metaCount > 0 ? { $0.meta } : { $0.bos }
         let label = metaCount > 0 ? "meta share" : "BOS share"
-        return try [("attention heads", summary.layers.map(\.attentionHeads)),
-                    ("SSM heads", summary.layers.map(\.ssmHeads))].map { title, rows in
+        let panels = [("attention heads", summary.layers.map(\.attentionHeads)),
+                      ("SSM heads", summary.layers.map(\.ssmHeads))]
+        // One scale for both panels: it is one quantity, and separate scales made 0.14 on the
+        // SSM side look as hot as 0.41 on the attention side.
+        let all = panels.flatMap { $0.1.flatMap { $0.map(pick) } }
+        let top = max(0.05, all.filter(\.isFinite).max() ?? 0)
+        return try panels.map { title, rows in
             let values = rows.flatMap { $0.map(pick) }
-            let top = max(0.05, values.filter(\.isFinite).max() ?? 0)
             var map = try Heatmap(values: values, rows: summary.layers.count, cols: heads,
                                   rowLabels: AnalysisStyle.layerLabels(config), colLabels: AnalysisStyle.headLabels(heads),
                                   colormap: .viridis, norm: .linear(min: 0, max: top),
