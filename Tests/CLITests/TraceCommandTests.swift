@@ -89,6 +89,20 @@ final class TraceCommandTests: XCTestCase {
         assertFails(result, mentioning: "not writable")
     }
 
+    /// Root passes every permission check, yet cannot create files in /proc: the directory is
+    /// tried for real before the model runs.
+    func testDirectoryThatRefusesFilesIsNamedBeforeTheModelRuns() throws {
+        #if os(Linux)
+        for arguments in [["trace", CLI.bundledModel.path, "--ids", "1", "--out", "/proc/r.safetensors"],
+                          ["attention", "--ids", "1", "--layer", "0", "--out", "/proc/fig.png"],
+                          ["sinks", "--prompts", CLI.repositoryRoot.appendingPathComponent("analyses/domains/math.txt").path, "--out", "/proc/sinks"]] {
+            let result = try CLI.run(arguments)
+            assertFails(result, mentioning: "directory /proc is not writable")
+            XCTAssertFalse(result.stderr.contains("loading"), "\(arguments[0]) loaded the model first")
+        }
+        #endif
+    }
+
     func testNonUTF8TextFileIsRefused() throws {
         let text = directory.appendingPathComponent("latin1.txt")
         try Data([0x63, 0x61, 0x66, 0xE9, 0x0A]).write(to: text)

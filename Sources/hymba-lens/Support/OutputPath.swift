@@ -26,8 +26,19 @@ enum OutputPath {
         guard isDirectory.boolValue else {
             throw CLIError("cannot write \(path): \(directory) is a file, not a directory")
         }
-        guard access(directory, W_OK) == 0 else {
+        guard access(directory, W_OK) == 0, canCreateFile(in: directory) else {
             throw CLIError("cannot write \(path): directory \(directory) is not writable")
         }
+    }
+
+    /// Creates and removes an empty file: the permission bits do not tell the whole story (root
+    /// passes `access` everywhere, yet cannot create files in /proc or on a read-only mount).
+    private static func canCreateFile(in directory: String) -> Bool {
+        let probe = (directory as NSString).appendingPathComponent(".hymba-lens-write-check-\(getpid())")
+        let descriptor = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard descriptor >= 0 else { return errno == EEXIST }
+        close(descriptor)
+        unlink(probe)
+        return true
     }
 }
