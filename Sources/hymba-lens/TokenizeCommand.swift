@@ -15,8 +15,10 @@ struct Tokenize: ParsableCommand {
         and each piece of text between them is tokenized on its own.
 
         Give exactly one input: TEXT, --text-file FILE (read as UTF-8 and tokenized whole, \
-        newlines included), or --decode IDS. Decoding leaves out special tokens unless \
-        --keep-special is given. Put -- before a TEXT that starts with a dash.
+        newlines included), --decode IDS, or --decode-file FILE (ids separated by commas, \
+        spaces or newlines — for more ids than a command line holds). FILE may be - for \
+        standard input. Decoding leaves out special tokens unless --keep-special is given. Put \
+        -- before a TEXT that starts with a dash, and write --decode=-1 for a value that does.
 
         Output, encoding:  ids: 1,15043,3186
                            tokens: <s> ▁Hello ▁world
@@ -29,6 +31,7 @@ struct Tokenize: ParsableCommand {
           hymba-lens tokenize --model models/hymba-tiny --json --text-file notes.txt
           hymba-lens tokenize --model models/hymba-tiny --decode 1,15043,3186
           hymba-lens tokenize --model models/hymba-tiny --keep-special --decode 1,15043
+          cat notes.txt | hymba-lens tokenize --model models/hymba-tiny --text-file -
         """)
 
     @Option(help: ArgumentHelp("Folder holding tokenizer.json (a model folder works).", valueName: "dir"))
@@ -37,11 +40,14 @@ struct Tokenize: ParsableCommand {
     @Argument(help: ArgumentHelp("Text to encode.", valueName: "text"))
     var text: String?
 
-    @Option(name: .customLong("text-file"), help: ArgumentHelp("A UTF-8 text file to encode as one string.", valueName: "file"))
+    @Option(name: .customLong("text-file"), help: ArgumentHelp("A UTF-8 text file to encode as one string (- = standard input).", valueName: "file"))
     var textFile: String?
 
     @Option(help: ArgumentHelp("Comma-separated token ids to decode, e.g. 1,15043,3186.", valueName: "ids"))
     var decode: String?
+
+    @Option(name: .customLong("decode-file"), help: ArgumentHelp("A file of token ids to decode (commas, spaces or newlines between; - = standard input).", valueName: "file"))
+    var decodeFile: String?
 
     @Flag(name: .customLong("keep-special"), help: "When decoding, keep special tokens such as <s> in the text.")
     var keepSpecial = false
@@ -50,23 +56,24 @@ struct Tokenize: ParsableCommand {
     var json = false
 
     func run() throws {
-        let inputs = [text != nil, textFile != nil, decode != nil].filter { $0 }.count
+        let inputs = [text != nil, textFile != nil, decode != nil, decodeFile != nil].filter { $0 }.count
         guard inputs == 1 else {
-            throw TokenizeCommandError("give exactly one of TEXT, --text-file or --decode (got \(inputs))")
+            throw TokenizeCommandError("give exactly one of TEXT, --text-file, --decode or --decode-file (got \(inputs))")
         }
-        if keepSpecial && decode == nil {
-            throw TokenizeCommandError("--keep-special only applies to --decode")
+        if keepSpecial && decode == nil && decodeFile == nil {
+            throw TokenizeCommandError("--keep-special only applies to --decode and --decode-file")
         }
         let tokenizer = try Tokenizer(directory: Self.tokenizerDirectory(model))
 
-        if let decode {
-            let ids = try Self.parseIDs(decode)
+        if decode != nil || decodeFile != nil {
+            let ids = try decode.map { try Self.parseIDs($0) }
+                ?? Self.parseIDFile(try readUTF8Text(path: decodeFile!), name: decodeFile!)
             try tokenizer.validate(ids: ids)
             let decoded = tokenizer.decode(ids, skipSpecialTokens: !keepSpecial)
             print(json ? "{\"text\":\(Self.jsonString(decoded))}" : decoded)
             return
         }
-        let input = try text ?? readUTF8TextFile(URL(fileURLWithPath: textFile ?? ""))
+        let input = try text ?? readUTF8Text(path: textFile ?? "")
         let ids = tokenizer.encode(input)
         let tokens = tokenizer.tokenStrings(ids)
         if json {
@@ -93,6 +100,18 @@ struct Tokenize: ParsableCommand {
         return try body.split(separator: ",", omittingEmptySubsequences: false).map { part in
             let trimmed = part.trimmingCharacters(in: .whitespaces)
             guard let id = Int(trimmed) else { throw TokenizeCommandError("--decode: '\(trimmed)' is not a token id") }
+            return id
+        }
+    }
+
+    /// The ids of a `--decode-file`: integers separated by commas and/or whitespace, optionally
+    /// inside one pair of brackets (a JSON list works).
+    static func parseIDFile(_ content: String, name: String) throws -> [Int] {
+        var body = content.trimmingCharacters(in: .whitespacesAndNewlines)
+        if body.hasPrefix("[") && body.hasSuffix("]") { body = String(body.dropFirst().dropLast()) }
+        let separators = CharacterSet(charactersIn: ",").union(.whitespacesAndNewlines)
+        return try body.components(separatedBy: separators).filter { !$0.isEmpty }.map { part in
+            guard let id = Int(part) else { throw TokenizeCommandError("--decode-file \(name): '\(part)' is not a token id") }
             return id
         }
     }

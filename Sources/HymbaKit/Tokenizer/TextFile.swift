@@ -14,9 +14,20 @@ public func readUTF8TextFile(_ url: URL) throws -> String {
     } catch {
         throw TokenizerError.unreadableFile(path: url.path, reason: readFailureReason(url, error))
     }
+    return try validatedUTF8(data, source: url.path)
+}
+
+/// `readUTF8TextFile`, with the command-line convention that the path `-` is standard input
+/// (read to its end), so text can be piped in.
+public func readUTF8Text(path: String) throws -> String {
+    guard path == "-" else { return try readUTF8TextFile(URL(fileURLWithPath: path)) }
+    return try validatedUTF8(FileHandle.standardInput.readDataToEndOfFile(), source: "standard input")
+}
+
+private func validatedUTF8(_ data: Data, source: String) throws -> String {
     let bytes = [UInt8](data)
     if let offset = UTF8Validation.firstInvalidOffset(in: bytes) {
-        throw TokenizerError.invalidUTF8(path: url.path, byteOffset: offset)
+        throw TokenizerError.invalidUTF8(path: source, byteOffset: offset)
     }
     return String(decoding: bytes, as: UTF8.self)
 }

@@ -7,10 +7,10 @@ struct PromptOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Comma-separated token ids, e.g. 1,450,4996 (include the BOS id 1 yourself).", valueName: "ids"))
     var ids: String?
 
-    @Option(help: ArgumentHelp("Text to tokenize with the model's tokenizer.json (the BOS is added).", valueName: "text"))
+    @Option(help: ArgumentHelp("Text to tokenize with the model's tokenizer.json (the BOS is added; --text=-x for text starting with a dash).", valueName: "text"))
     var text: String?
 
-    @Option(name: .customLong("text-file"), help: ArgumentHelp("A UTF-8 text file to tokenize as one prompt.", valueName: "file"))
+    @Option(name: .customLong("text-file"), help: ArgumentHelp("A UTF-8 text file to tokenize as one prompt (- = standard input).", valueName: "file"))
     var textFile: String?
 
     func validate() throws {
@@ -32,7 +32,7 @@ struct PromptOptions: ParsableArguments {
         guard let tokenizer else {
             throw CLIError("\(modelDirectory.path) has no tokenizer.json: give --ids instead of text")
         }
-        let content = try text ?? readUTF8TextFile(URL(fileURLWithPath: textFile!))
+        let content = try text ?? readUTF8Text(path: textFile!)
         let encoded = tokenizer.encode(content)
         return (encoded, tokenizer.tokenStrings(encoded))
     }
