@@ -50,7 +50,7 @@ enum MetaDomainArtifacts {
         try writer.figure(Figure(columns: 1, title: "Layer \(layer): attention each meta token receives, per passage", panels: boxes),
                           name: "meta-domains-box",
                           title: "Meta-token attention by domain (layer \(layer))",
-                          caption: "Each box is one meta token's attention received (meta_attn_received averaged over heads, mean over a passage's real-token rows) across the passages of a domain, at layer \(layer). Most domain-specific meta tokens: \(specific.joined(separator: "; ")).")
+                          caption: "Each box is one meta token's attention received (meta_attn_received averaged over heads, mean over a passage's real-token rows) across the passages of a domain, at layer \(layer): box = quartiles, line = median, whiskers = the furthest passages within 1.5 × IQR of the box, dots = passages beyond. The values are raw mass, so a domain whose text attends more to the meta tokens overall sits higher at every token; the specificity ranking and the JSD compare shares (each domain's profile scaled to sum 1). Most domain-specific meta tokens: \(specific.joined(separator: "; ")).")
 
         // Domain × meta-token heatmap of the mean profile.
         var profiles = try Heatmap(values: primary.domains.flatMap(\.meanProfile), rows: names.count, cols: m,
