@@ -72,7 +72,7 @@ struct ReportPage {
     private var headlines: String {
         let sinks = summary.sinks.layers, bare = summary.sinksWithoutMeta.layers
         var out = "<h2 id=\"headlines\">Headline numbers</h2>\n"
-        out += "<p>Share of attention-head mass per layer (mean over heads and passages), with the meta tokens and without them:</p>\n"
+        out += "<p>Share of the attention heads' mass per layer (mean over heads and passages), with the meta tokens and without them, and the SSM heads' meta share:</p>\n"
         out += "<table><tr><th>layer</th><th class=\"text\">kind</th><th>meta</th><th>BOS</th><th>self</th><th>BOS without meta</th><th>self without meta</th><th>SSM meta</th></tr>\n"
         for (w, wo) in zip(sinks, bare) {
             out += "<tr><td>\(w.layer)</td><td class=\"text\">\(AnalysisStyle.layerKind(summary.config, layer: w.layer))</td>"

@@ -22,7 +22,7 @@ enum SinkArtifacts {
                             panels: try bars(summary, config: config).map(\.panel))
         let strongest = summary.layers.max { $0.attention.meta < $1.attention.meta }
         let bosTop = summary.layers.max { $0.attention.bos < $1.attention.bos }
-        var caption = "\(model), \(summary.passages) passages, \(summary.tokens) tokens. Per layer, the mean over heads and passages of the share of each real token's attention (left) and of its SSM heads' |implicit attention| (right) on meta tokens, the BOS, itself and other tokens (attn_mass, ssm_mass). "
+        var caption = "\(model), \(summary.passages) passages, \(summary.tokens) tokens. Per layer, the mean over heads and passages of the share of each real token's attention (left) and of its SSM heads' |implicit attention| (right) on \(metaCount > 0 ? "meta tokens, " : "")the BOS, itself and other tokens (attn_mass, ssm_mass). "
         if metaCount > 0, let strongest {
             caption += "Attention heads put \(AnalysisStyle.percent(strongest.attention.meta)) of their mass on meta tokens in layer \(strongest.layer) (the most), "
                 + "and \(AnalysisStyle.percent(finiteMean(summary.layers.map(\.attention.meta)))) on average over layers."
