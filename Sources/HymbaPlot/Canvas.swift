@@ -157,6 +157,20 @@ final class Canvas {
         cairo_set_line_cap(cairo, CAIRO_LINE_CAP_BUTT)
     }
 
+    /// A closed polygon, filled and outlined.
+    func polygon(_ points: [Point], fill: Color, stroke: Color, width: Double) {
+        guard points.count >= 3 else { return }
+        cairo_move_to(cairo, points[0].x, points[0].y)
+        for p in points.dropFirst() { cairo_line_to(cairo, p.x, p.y) }
+        cairo_close_path(cairo)
+        setSource(fill)
+        cairo_fill_preserve(cairo)
+        setSource(stroke)
+        cairo_set_line_width(cairo, width)
+        cairo_set_line_join(cairo, CAIRO_LINE_JOIN_MITER)
+        cairo_stroke(cairo)
+    }
+
     func line(from a: Point, to b: Point, _ color: Color, width: Double) {
         line([a, b], color, width: width)
     }

@@ -12,6 +12,11 @@ struct ColorBar {
     /// map's masked cells are (cells ≥ `MaskPainter.minimumHatchedCell`), so it shows what the
     /// reader sees; 0 for grids, whose thumbnails are never hatched.
     var maskCellSize = Double.infinity
+    /// Ends whose colour also stands for values beyond the limit; each gets a triangle.
+    var clipping = ResolvedNorm.Clipping()
+
+    /// Height of an end triangle.
+    private static let extensionHeight = 8.0
 
     static let gap = 10.0
     static let barWidth = 10.0
@@ -36,7 +41,9 @@ struct ColorBar {
     }
 
     private func rampLength(_ length: Double) -> Double {
-        showsMaskSwatch && length >= 60 ? length - Self.swatchSide - Self.swatchGap : length
+        let withoutSwatch = showsMaskSwatch && length >= 60 ? length - Self.swatchSide - Self.swatchGap : length
+        let triangles = Double((clipping.above ? 1 : 0) + (clipping.below ? 1 : 0)) * Self.extensionHeight
+        return max(1, withoutSwatch - triangles)
     }
 
     /// A bar shorter than this cannot carry readable ticks; beside a flatter map (one query row,
@@ -63,9 +70,19 @@ struct ColorBar {
     private func draw(besideMap map: Rect, canvas: Canvas) {
         let text = canvas.text
         let withSwatch = showsMaskSwatch && map.height >= 60
-        let ramp = Rect(x: map.maxX + Self.gap, y: map.minY, width: Self.barWidth, height: rampLength(map.height))
+        let top = map.minY + (clipping.above ? Self.extensionHeight : 0)
+        let ramp = Rect(x: map.maxX + Self.gap, y: top, width: Self.barWidth, height: rampLength(map.height))
         canvas.verticalRamp(colormap, in: ramp)
         canvas.stroke(ramp, theme.axisColor, width: 0.5)
+        let h = Self.extensionHeight
+        if clipping.above {
+            canvas.polygon([Point(x: ramp.minX, y: ramp.minY), Point(x: ramp.midX, y: ramp.minY - h), Point(x: ramp.maxX, y: ramp.minY)],
+                           fill: colormap.color(at: 1), stroke: theme.axisColor, width: 0.5)
+        }
+        if clipping.below {
+            canvas.polygon([Point(x: ramp.minX, y: ramp.maxY), Point(x: ramp.midX, y: ramp.maxY + h), Point(x: ramp.maxX, y: ramp.maxY)],
+                           fill: colormap.color(at: 0), stroke: theme.axisColor, width: 0.5)
+        }
 
         var lastTop = Double.infinity
         var widest = 0.0

@@ -125,11 +125,14 @@ public struct Heatmap: Sendable {
         !values[index].isFinite || (mask?[index] ?? false)
     }
 
+    /// The finite, unmasked values.
+    var visibleValues: [Double] {
+        mask == nil ? values : values.indices.compactMap { isHidden($0) ? nil : values[$0] }
+    }
+
     /// The norm resolved against the finite, unmasked values.
     func resolvedNorm() throws -> ResolvedNorm {
-        let visible: [Double]
-        if mask == nil { visible = values } else { visible = values.indices.compactMap { isHidden($0) ? nil : values[$0] } }
-        return try ResolvedNorm(norm, values: visible, what: "heatmap" + (title.map { " '\($0)'" } ?? ""))
+        try ResolvedNorm(norm, values: visibleValues, what: "heatmap" + (title.map { " '\($0)'" } ?? ""))
     }
 }
 

@@ -73,7 +73,8 @@ extension Heatmap {
 
     func colorBar(norm: ResolvedNorm, theme: Theme) -> ColorBar? {
         showsColorBar ? ColorBar(colormap: colormap, norm: norm, label: colorBarLabel,
-                                 showsMaskSwatch: hasMaskedCells, theme: theme) : nil
+                                 showsMaskSwatch: hasMaskedCells, theme: theme,
+                                 clipping: norm.clipping(of: visibleValues)) : nil
     }
 
     /// The size this heatmap asks for on its own, following `Legibility`'s automatic-size rule.

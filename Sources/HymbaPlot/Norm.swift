@@ -23,6 +23,27 @@ public enum Norm: Hashable, Sendable {
 
 /// A norm with its limits fixed against a particular data set.
 struct ResolvedNorm: Equatable {
+    /// Which visible values the limits cut off (drawn in the end colours): the colour bar marks
+    /// a clipped end with a triangle, as matplotlib's `extend`, so the reader knows the top
+    /// colour means "this much or more".
+    struct Clipping: Equatable {
+        var below = false
+        var above = false
+    }
+
+    /// The clipping of `values` (finite ones) by these limits. For a log scale values ≤ 0 are
+    /// not counted: they are the "zero" colour by definition, not cut off.
+    func clipping(of values: some Sequence<Double>) -> Clipping {
+        let tolerance = (upper - lower) * 1e-9
+        var result = Clipping()
+        for v in values where v.isFinite {
+            if v > upper + tolerance { result.above = true }
+            if v < lower - tolerance && !(kind == .log && v <= 0) { result.below = true }
+            if result.above && result.below { break }
+        }
+        return result
+    }
+
     enum Kind: Equatable { case linear, log, power(Double) }
 
     let kind: Kind

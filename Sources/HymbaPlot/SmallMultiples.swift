@@ -89,13 +89,18 @@ public struct SmallMultiples: Sendable {
         !maps[map][index].isFinite || (mask?[index] ?? false)
     }
 
-    /// One norm over every visible value of every map.
-    func resolvedNorm() throws -> ResolvedNorm {
+    /// Every visible value of every map.
+    private var visibleValues: [Double] {
         var visible: [Double] = []
         for m in maps.indices {
             for i in maps[m].indices where !isHidden(m, i) { visible.append(maps[m][i]) }
         }
-        return try ResolvedNorm(norm, values: visible, what: "small multiples" + (title.map { " '\($0)'" } ?? ""))
+        return visible
+    }
+
+    /// One norm over every visible value of every map.
+    func resolvedNorm() throws -> ResolvedNorm {
+        try ResolvedNorm(norm, values: visibleValues, what: "small multiples" + (title.map { " '\($0)'" } ?? ""))
     }
 
     private var aspect: Double { Double(mapRows) / Double(mapCols) }
@@ -129,7 +134,8 @@ public struct SmallMultiples: Sendable {
     }
 
     private func bar(_ norm: ResolvedNorm, _ theme: Theme) -> ColorBar {
-        ColorBar(colormap: colormap, norm: norm, label: colorBarLabel, showsMaskSwatch: hasMask, theme: theme, maskCellSize: 0)
+        ColorBar(colormap: colormap, norm: norm, label: colorBarLabel, showsMaskSwatch: hasMask, theme: theme,
+                 maskCellSize: 0, clipping: norm.clipping(of: visibleValues))
     }
 
     func preferredSize(theme: Theme, text: TextEngine) throws -> Size {

@@ -48,9 +48,12 @@ final class AttentionCommandTests: XCTestCase {
         let map = try FigureRebuild.map(recording, key: "layers.0.attn_probs", kind: .attention, head: 1)
         let config = try FigureRebuild.bundledConfig()
         let mask = HymbaKit.AttentionMask(config: config, layer: 0)
-        // Automatic scale: 0 … the largest drawn probability.
+        // Automatic scale: 0 … the largest probability in the prompt's rows (the meta rows,
+        // whose m0 → m0 is always 1, are clipped to the top colour instead).
         var top: Float = 0
-        for q in 0..<map.positions { for k in 0...q where mask.allows(query: q, key: k) { top = max(top, map.value(query: q, key: k)) } }
+        let m0 = recording.manifest.metaTokens
+        for q in m0..<map.positions { for k in 0...q where mask.allows(query: q, key: k) { top = max(top, map.value(query: q, key: k)) } }
+        XCTAssertLessThan(top, 1, "this prompt's rows never reach m0's certainty")
         let cells = try FigureRebuild.cellCenters(figure, dpi: 144)
         let m = recording.manifest.metaTokens
         var checked = 0
@@ -74,6 +77,9 @@ final class AttentionCommandTests: XCTestCase {
         }!
         assertColor(image.color(x: cells(0, strongest.0, strongest.1).x, y: cells(0, strongest.0, strongest.1).y),
                     Colormap.viridis.color(at: Double(map.value(query: strongest.0, key: strongest.1) / top)), "strongest cell")
+        // m0 → m0 = 1 lies above the top: drawn in the top colour (the colour bar marks it).
+        XCTAssertEqual(map.value(query: 0, key: 0), 1)
+        assertColor(image.color(x: cells(0, 0, 0).x, y: cells(0, 0, 0).y), Colormap.viridis.color(at: 1), "clipped meta cell")
     }
 
     func testSSMMapIsSignedOnADivergingScaleCentredOnZero() throws {

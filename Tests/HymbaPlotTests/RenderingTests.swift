@@ -139,6 +139,35 @@ final class RenderingTests: XCTestCase {
         XCTAssertGreaterThan(barTop, titleBottom, "colour bar reaches into the title")
     }
 
+    /// Values beyond the scale are drawn in the end colour, and the colour bar says so with a
+    /// triangle: the top-left corner of the bar is then background (the triangle's slope), not
+    /// the ramp's top colour.
+    func testClippedValuesGetATriangleOnTheColorBar() throws {
+        func render(max top: Double) throws -> (RasterImage, HeatmapLayout) {
+            let map = try Heatmap(values: [0, 0.25, 0.5, 1], rows: 2, cols: 2, norm: .linear(min: 0, max: top))
+            let figure = Figure(width: 240, height: 200, panels: [.heatmap(map)])
+            let image = try RasterImage(pngData: figure.renderData(format: .png, dpi: 72))
+            let frame = try XCTUnwrap(figure.panelFrames().first)
+            return (image, map.layout(in: frame, norm: try map.resolvedNorm(), theme: .paper, text: try MeasuringContext(theme: .paper).text))
+        }
+        for (top, clipped) in [(1.0, false), (0.5, true)] {
+            let (image, layout) = try render(max: top)
+            let corner = try XCTUnwrap(image.color(x: Int(layout.map.maxX + ColorBar.gap + 1.5), y: Int(layout.map.minY + 1.5))?.rgb8)
+            let isYellow = corner.red > 200 && corner.green > 200 && corner.blue < 90
+            XCTAssertEqual(isYellow, !clipped, "max \(top): bar corner \(corner)")
+            if clipped {
+                // The triangle's middle, a few points above the shortened ramp, in the top colour.
+                let tip = try XCTUnwrap(image.color(x: Int(layout.map.maxX + ColorBar.gap + ColorBar.barWidth / 2), y: Int(layout.map.minY + 4))?.rgb8)
+                XCTAssertTrue(tip.red > 200 && tip.green > 200 && tip.blue < 90, "triangle fill \(tip)")
+            }
+        }
+        let norm = try ResolvedNorm(.linear(min: 0, max: 0.5), values: [0, 1], what: "t")
+        XCTAssertEqual(norm.clipping(of: [0, 0.5]), .init(below: false, above: false))
+        XCTAssertEqual(norm.clipping(of: [-0.1, 0.7]), .init(below: true, above: true))
+        let log = try ResolvedNorm(.log(min: 1e-3, max: 1), values: [1], what: "t")
+        XCTAssertEqual(log.clipping(of: [0, 1e-4]), .init(below: true, above: false), "zero is the log scale's zero colour, 1e-4 is cut off")
+    }
+
     func testHeatmapOptionsRender() throws {
         let dir = try TemporaryDirectory()
         var attention = try Fixtures.attentionHeatmap(n: 12)

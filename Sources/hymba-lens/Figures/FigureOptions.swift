@@ -19,7 +19,7 @@ struct FigureOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Exponent of --norm power; below 1 lifts faint cells.", valueName: "g"))
     var gamma: Double = 0.5
 
-    @Option(help: ArgumentHelp("Top of the colour scale (the ±limit for signed values); fix it to compare figures. Default: the largest value drawn.", valueName: "v"))
+    @Option(help: ArgumentHelp("Top of the colour scale (the ±limit for signed values); fix it to compare figures. Default: the largest value in the prompt's rows (a triangle on the colour bar marks clipped cells).", valueName: "v"))
     var vmax: Double?
 
     @Flag(help: "Draw SSM maps as |α| on a sequential scale instead of signed α on a diverging one.")
