@@ -67,7 +67,7 @@ struct Tokenize: ParsableCommand {
 
         if decode != nil || decodeFile != nil {
             let ids = try decode.map { try Self.parseIDs($0) }
-                ?? Self.parseIDFile(try readUTF8Text(path: decodeFile!), name: decodeFile!)
+                ?? Self.parseIDs(try readUTF8Text(path: decodeFile!), source: "--decode-file \(decodeFile!)", whitespaceSeparates: true)
             try tokenizer.validate(ids: ids)
             let decoded = tokenizer.decode(ids, skipSpecialTokens: !keepSpecial)
             print(json ? "{\"text\":\(Self.jsonString(decoded))}" : decoded)
@@ -92,26 +92,18 @@ struct Tokenize: ParsableCommand {
         return url.lastPathComponent == "tokenizer.json" ? url.deletingLastPathComponent() : url
     }
 
-    /// "1, 15043,3186" or "[1,15043,3186]" → [1, 15043, 3186]; "" → [].
-    static func parseIDs(_ list: String) throws -> [Int] {
+    /// "1, 15043,3186" or "[1,15043,3186]" → [1, 15043, 3186]; "" → []. `--decode` separates
+    /// ids by commas (an empty entry is an error); a `--decode-file` by commas and/or whitespace,
+    /// so a JSON list or one id per line works. Errors name `source`.
+    static func parseIDs(_ list: String, source: String = "--decode", whitespaceSeparates: Bool = false) throws -> [Int] {
         var body = list.trimmingCharacters(in: .whitespacesAndNewlines)
         if body.hasPrefix("[") && body.hasSuffix("]") { body = String(body.dropFirst().dropLast()) }
-        if body.trimmingCharacters(in: .whitespaces).isEmpty { return [] }
-        return try body.split(separator: ",", omittingEmptySubsequences: false).map { part in
-            let trimmed = part.trimmingCharacters(in: .whitespaces)
-            guard let id = Int(trimmed) else { throw TokenizeCommandError("--decode: '\(trimmed)' is not a token id") }
-            return id
-        }
-    }
-
-    /// The ids of a `--decode-file`: integers separated by commas and/or whitespace, optionally
-    /// inside one pair of brackets (a JSON list works).
-    static func parseIDFile(_ content: String, name: String) throws -> [Int] {
-        var body = content.trimmingCharacters(in: .whitespacesAndNewlines)
-        if body.hasPrefix("[") && body.hasSuffix("]") { body = String(body.dropFirst().dropLast()) }
-        let separators = CharacterSet(charactersIn: ",").union(.whitespacesAndNewlines)
-        return try body.components(separatedBy: separators).filter { !$0.isEmpty }.map { part in
-            guard let id = Int(part) else { throw TokenizeCommandError("--decode-file \(name): '\(part)' is not a token id") }
+        if body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return [] }
+        let parts = whitespaceSeparates
+            ? body.components(separatedBy: CharacterSet(charactersIn: ",").union(.whitespacesAndNewlines)).filter { !$0.isEmpty }
+            : body.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        return try parts.map { part in
+            guard let id = Int(part) else { throw TokenizeCommandError("\(source): '\(part)' is not a token id") }
             return id
         }
     }

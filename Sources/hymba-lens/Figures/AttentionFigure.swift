@@ -120,20 +120,17 @@ struct AttentionFigure {
         return rows > 0 || cols > 0 ? LeadingGroup(rows: rows, cols: cols, label: "meta") : nil
     }
 
-    /// The colour options for `maps`: without `--vmax`, and with the meta query rows drawn, the
-    /// top of the scale comes from the prompt's rows. Meta rows are the same for every prompt and
-    /// peak at m0 → m0 = 1 (m0 sees only itself), which would leave every prompt row in the
-    /// bottom colours; the meta cells above the top are drawn in the top colour and the colour
-    /// bar shows a triangle for them.
-    private func options(for maps: [HeadMap]) throws -> MapStyleOptions {
+    /// The colour options for maps whose drawn cells are `drawn`: without `--vmax`, and with
+    /// the meta query rows drawn, the top of the scale comes from the prompt's rows. Meta rows are
+    /// the same for every prompt and peak at m0 → m0 = 1 (m0 sees only itself), which would leave
+    /// every prompt row in the bottom colours; the meta cells above the top are drawn in the top
+    /// colour and the colour bar shows a triangle for them.
+    private func options(forDrawn drawn: [(values: [Double], mask: [Bool])]) -> MapStyleOptions {
         var options = style
-        let metaRows = rowAxis.metaCount
+        let metaRows = rowAxis.metaCount, width = columnAxis.positions.count
         guard options.vmax == nil, metaRows > 0, rowAxis.positions.count > metaRows else { return options }
-        let plain = try MapStyle(quantity(maps[0].kind), options: options)
         var top = 0.0
-        for map in maps {
-            let (values, mask) = cells(map, style: plain)
-            let width = columnAxis.positions.count
+        for (values, mask) in drawn {
             for i in (metaRows * width)..<values.count where !mask[i] && values[i].isFinite {
                 top = max(top, abs(values[i]))
             }
@@ -143,8 +140,9 @@ struct AttentionFigure {
     }
 
     func heatmap(_ map: HeadMap, title: String) throws -> Heatmap {
-        let style = try MapStyle(quantity(map.kind), options: try options(for: [map]))
-        let (values, mask) = cells(map, style: style)
+        // The drawn values (|α| with --abs) do not depend on the scale; the scale depends on them.
+        let (values, mask) = cells(map, style: try MapStyle(quantity(map.kind), options: self.style))
+        let style = try MapStyle(quantity(map.kind), options: options(forDrawn: [(values, mask)]))
         let rows = rowAxis, cols = columnAxis
         var heatmap = try Heatmap(values: values, rows: rows.positions.count, cols: cols.positions.count,
                                   rowLabels: rows.labels, colLabels: cols.labels, mask: mask,
@@ -155,8 +153,9 @@ struct AttentionFigure {
     }
 
     func smallMultiples(_ maps: [HeadMap], title: String?) throws -> SmallMultiples {
-        let style = try MapStyle(quantity(maps[0].kind), options: try options(for: maps))
-        let drawn = maps.map { cells($0, style: style) }
+        let plain = try MapStyle(quantity(maps[0].kind), options: self.style)
+        let drawn = maps.map { cells($0, style: plain) }
+        let style = try MapStyle(quantity(maps[0].kind), options: options(forDrawn: drawn))
         let shape = GridShape(count: maps.count)
         let names = maps.map { $0.kind == .ssmChannel ? "c\($0.index)" : "h\($0.index)" }
         var rowTitles: [String]?, colTitles: [String]? = names
