@@ -35,11 +35,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
-        .testTarget(name: "HymbaKitTests", dependencies: ["HymbaKit"]),
-        .testTarget(name: "HymbaAnalysisTests", dependencies: ["HymbaAnalysis", "HymbaKit"]),
+        // Paths of the in-repository fixture copies (Tests/Fixtures), shared by the test targets.
+        .target(name: "TestFixtures", path: "Tests/TestFixtures"),
+        .testTarget(name: "HymbaKitTests", dependencies: ["HymbaKit", "TestFixtures"]),
+        .testTarget(name: "HymbaAnalysisTests", dependencies: ["HymbaAnalysis", "HymbaKit", "TestFixtures"]),
         .testTarget(name: "HymbaPlotTests", dependencies: ["HymbaPlot"]),
         // End-to-end through the built executable (the dependency makes `swift test` build it).
-        .testTarget(name: "CLITests", dependencies: ["hymba-lens", "HymbaKit", "HymbaPlot"]),
+        .testTarget(name: "CLITests", dependencies: ["hymba-lens", "HymbaKit", "HymbaPlot", "TestFixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )

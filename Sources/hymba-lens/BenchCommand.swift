@@ -21,7 +21,7 @@ struct Bench: ParsableCommand {
         into paragraphs.
 
         Examples:
-          hymba-lens init --config ../shared/fixtures/configs/hymba-1.5b-base.json --layers 4 --out /tmp/h4
+          hymba-lens init --config models/configs/hymba-1.5b-base.json --layers 4 --out /tmp/h4
           hymba-lens bench --model /tmp/h4 --tokens 512
           hymba-lens bench --model /tmp/h4 --tokens 512 --record all
           hymba-lens bench --model models/hymba-tiny --tokenize-file big.txt

@@ -13,7 +13,7 @@ struct Init: ParsableCommand {
         first N layers and trims global_attn_idx and kv_reuse_group to them.
 
         Example (the real 1.5B shape, 4 layers):
-          hymba-lens init --config ../shared/fixtures/configs/hymba-1.5b-base.json --layers 4 --out /tmp/hymba-1.5b-4l
+          hymba-lens init --config models/configs/hymba-1.5b-base.json --layers 4 --out /tmp/hymba-1.5b-4l
         """)
 
     @Option(help: ArgumentHelp("A Hymba config.json.", valueName: "file"))

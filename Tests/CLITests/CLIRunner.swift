@@ -1,13 +1,12 @@
 import Foundation
+import TestFixtures
 import XCTest
 
 /// Runs the built `hymba-lens` executable and captures what it prints.
 enum CLI {
-    static let repositoryRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let shared = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared")
-    static let bundledModel = repositoryRoot.appendingPathComponent("models/hymba-tiny")
-    static let parity = shared.appendingPathComponent("fixtures/parity")
+    static let repositoryRoot = FixtureFiles.repositoryRoot
+    static let bundledModel = FixtureFiles.bundledModel
+    static let parity = FixtureFiles.parity
 
     /// The executable next to the test bundle (`.build/<config>/hymba-lens`).
     static var executable: URL {

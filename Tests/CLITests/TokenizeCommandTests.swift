@@ -1,4 +1,5 @@
 import Foundation
+import TestFixtures
 import XCTest
 
 /// `hymba-lens tokenize` end to end: its output is a public contract, checked here against the
@@ -19,7 +20,7 @@ final class TokenizeCommandTests: XCTestCase {
 
     private var cases: [Case] {
         get throws {
-            let url = CLI.shared.appendingPathComponent("fixtures/tokenizer/golden.json")
+            let url = try FixtureFiles.required(FixtureFiles.tokenizer.appendingPathComponent("golden.json"))
             return try JSONDecoder().decode([Case].self, from: Data(contentsOf: url))
         }
     }

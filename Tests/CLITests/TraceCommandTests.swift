@@ -1,4 +1,5 @@
 import Foundation
+import TestFixtures
 import XCTest
 
 /// `hymba-lens trace/inspect/init` end to end: the public recording contract and one-line errors
@@ -125,7 +126,7 @@ final class TraceCommandTests: XCTestCase {
 
     func testInitWritesALoadableCheckpoint() throws {
         let out = directory.appendingPathComponent("random")
-        let config = CLI.shared.appendingPathComponent("fixtures/configs/hymba-1.5b-base.json")
+        let config = try FixtureFiles.required(FixtureFiles.hymba15BConfig)
         // Shrink the real config's widths through a copy, keeping its layer layout logic.
         var json = try JSONSerialization.jsonObject(with: Data(contentsOf: config)) as! [String: Any]
         json["hidden_size"] = 64; json["intermediate_size"] = 96; json["num_attention_heads"] = 4

@@ -1,14 +1,12 @@
 import Foundation
 import HymbaKit
+import TestFixtures
 @testable import HymbaAnalysis
 
 /// Paths and small builders shared by the analysis tests.
 enum TestSupport {
-    static let repositoryRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let parity = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/fixtures/parity")
-    static let tinyFixture = parity.appendingPathComponent("tiny-bf16")
-    static let bundledModel = repositoryRoot.appendingPathComponent("models/hymba-tiny")
+    static let tinyFixture = FixtureFiles.parity.appendingPathComponent("tiny-bf16")
+    static let bundledModel = FixtureFiles.bundledModel
 
     /// A recording built from per-layer values of some hook points.
     static func recording(_ values: [(HookPoint, Int, [Int], [Float])], tokens: Int, meta: Int) -> PassageRecording {

@@ -1,4 +1,5 @@
 import Foundation
+import TestFixtures
 import XCTest
 @testable import HymbaKit
 
@@ -17,7 +18,7 @@ final class CheckpointTests: XCTestCase {
     }
 
     func testRealHymbaConfigIsAccepted() throws {
-        let config = try HymbaConfig(contentsOf: Fixtures.shared.appendingPathComponent("fixtures/configs/hymba-1.5b-base.json"))
+        let config = try HymbaConfig(contentsOf: FixtureFiles.required(FixtureFiles.hymba15BConfig))
         XCTAssertEqual(config.hiddenSize, 1600)
         XCTAssertEqual(config.headDim, 64)
         XCTAssertEqual(config.valueHeadDim, 128)         // E / H, not the stored v_head_dim

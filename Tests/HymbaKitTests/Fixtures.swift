@@ -1,21 +1,13 @@
 import Foundation
+import TestFixtures
 import XCTest
 @testable import HymbaKit
 
-/// Paths to `../shared/fixtures` (beside the repository, in CI as here) and golden helpers.
+/// The in-repository fixture copies (`Tests/Fixtures`, see `FixtureFiles`) and golden helpers.
 enum Fixtures {
-    static let repositoryRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let shared = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared")
-    static let parity = shared.appendingPathComponent("fixtures/parity")
-    static let bundledModel = repositoryRoot.appendingPathComponent("models/hymba-tiny")
-
-    /// Every parity fixture folder (tiny-bf16, tiny-f32, …).
-    static var parityFixtures: [URL] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: parity.path)) ?? []
-        return names.sorted().map { parity.appendingPathComponent($0) }
-            .filter { FileManager.default.fileExists(atPath: $0.appendingPathComponent("golden.json").path) }
-    }
+    static let parity = FixtureFiles.parity
+    static let bundledModel = FixtureFiles.bundledModel
+    static var parityFixtures: [URL] { FixtureFiles.parityFixtures }
 
     struct Prompt {
         let file: URL
@@ -24,7 +16,7 @@ enum Fixtures {
 
     /// The prompts of a fixture's golden.json.
     static func prompts(of fixture: URL) throws -> [Prompt] {
-        let data = try Data(contentsOf: fixture.appendingPathComponent("golden.json"))
+        let data = try Data(contentsOf: FixtureFiles.required(fixture.appendingPathComponent("golden.json")))
         let json = try JSONSerialization.jsonObject(with: data) as! [String: Any]
         return (json["prompts"] as! [[String: Any]]).map {
             Prompt(file: fixture.appendingPathComponent($0["file"] as! String), ids: ($0["ids"] as! [Int]))

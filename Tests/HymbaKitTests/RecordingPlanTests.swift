@@ -1,9 +1,14 @@
 import Foundation
+import TestFixtures
 import XCTest
 @testable import HymbaKit
 
 final class RecordingPlanTests: XCTestCase {
-    let config = try! HymbaConfig(contentsOf: Fixtures.parity.appendingPathComponent("tiny-bf16/config.json"))  // 4 layers, 4 heads
+    private var config: HymbaConfig!   // tiny-bf16: 4 layers, 4 heads
+
+    override func setUpWithError() throws {
+        config = try HymbaConfig(contentsOf: FixtureFiles.required(Fixtures.parity.appendingPathComponent("tiny-bf16/config.json")))
+    }
 
     func testLayersHeadsAndGlobs() throws {
         let plan = try RecordingPlan("attn_probs@0,2:h1-2,h3,ssm_attn@last,*_mass,layers.1.hidden,logits", config: config)

@@ -1,16 +1,12 @@
 import Foundation
+import TestFixtures
 import XCTest
 @testable import HymbaKit
 
-/// Where the shared tokenizer fixtures live and the Hymba tokenizer loaded once from them.
+/// Where the tokenizer fixtures live and the Hymba tokenizer loaded once from them.
 enum TokenizerFixtures {
-    /// `<repo>/../shared/fixtures/tokenizer`, found from this file so any working directory works.
-    static let directory: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent()  // HymbaKitTests
-        .deletingLastPathComponent()  // Tests
-        .deletingLastPathComponent()  // repository root
-        .appendingPathComponent("../shared/fixtures/tokenizer")
-        .standardizedFileURL
+    /// `Tests/Fixtures/tokenizer`: the real Hymba tokenizer files and the HF golden encodings.
+    static let directory: URL = FixtureFiles.tokenizer
 
     private static let loaded = Result { try Tokenizer(directory: directory) }
 
@@ -32,7 +28,7 @@ enum TokenizerFixtures {
     }
 
     static func goldenCases() throws -> [GoldenCase] {
-        let data = try Data(contentsOf: directory.appendingPathComponent("golden.json"))
+        let data = try Data(contentsOf: FixtureFiles.required(directory.appendingPathComponent("golden.json")))
         return try JSONDecoder().decode([GoldenCase].self, from: data)
     }
 }

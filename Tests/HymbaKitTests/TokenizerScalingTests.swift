@@ -1,4 +1,5 @@
 import Foundation
+import TestFixtures
 import XCTest
 @testable import HymbaKit
 
@@ -67,10 +68,9 @@ final class TokenizerScalingTests: XCTestCase {
 /// Cutting a sequence into words (`WordBoundary`) and caching must never change a token.
 final class TokenizerChunkingTests: XCTestCase {
     private func prose() throws -> String {
-        let eval = TokenizerFixtures.directory.appendingPathComponent("../../models/hymba-tiny/eval").standardizedFileURL
         var text = ""
-        for name in ["prose.txt", "code.txt", "math.txt"] {
-            text += try readUTF8TextFile(eval.appendingPathComponent(name))
+        for name in ["article.txt", "code.txt", "math.txt"] {
+            text += try readUTF8TextFile(FixtureFiles.required(FixtureFiles.domains.appendingPathComponent(name)))
         }
         return text + "  trailing\u{00A0}nbsp ▁▁literal▁meta ▁ 🦙🦙 a\u{0301} \t\r\n end   "
     }
