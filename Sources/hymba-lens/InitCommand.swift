@@ -28,10 +28,10 @@ struct Init: ParsableCommand {
     @Option(help: "Stored weight type: bf16 or f32.")
     var dtype: String = "bf16"
 
-    @Option(help: ArgumentHelp("Output folder (created if missing; must not already hold a checkpoint).", valueName: "dir"))
+    @Option(help: ArgumentHelp("Output folder: new (parents are created), empty, or an earlier init's output, which is replaced.", valueName: "dir"))
     var out: String
 
-    @Flag(help: "Overwrite a checkpoint already in the output folder.")
+    @Flag(help: "Write into a folder holding files hymba-lens did not write (they are kept; a config.json or model.safetensors of theirs is never replaced).")
     var force = false
 
     func run() throws {
@@ -48,23 +48,12 @@ struct Init: ParsableCommand {
         let configData = try RandomCheckpoint.configJSON(from: original, layers: layers, dtype: storedType)
         _ = try HymbaConfig(json: configData, path: config)       // validate before writing anything
 
-        let directory = URL(fileURLWithPath: out)
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { throw CLIError("--out \(out) exists and is not a directory") }
-            let existing = ["config.json", "model.safetensors"].filter {
-                FileManager.default.fileExists(atPath: directory.appendingPathComponent($0).path)
-            }
-            if !existing.isEmpty && !force {
-                throw CLIError("\(out) already holds \(existing.joined(separator: " and ")); use --force to overwrite")
-            }
-        } else {
-            try OutputPath.checkDirectory(directory.deletingLastPathComponent().path, for: out)
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false)
-        }
-        try RandomCheckpoint.write(configData: configData, to: directory, seed: seed, dtype: storedType) { done, total in
+        let staging = try StagingDirectory(destination: URL(fileURLWithPath: out), force: force)
+        try RandomCheckpoint.write(configData: configData, configURL: try staging.url(for: "config.json"),
+                                   weightsURL: try staging.url(for: "model.safetensors"), seed: seed, dtype: storedType) { done, total in
             Progress.update("writing \(out)/model.safetensors: tensor \(done)/\(total)", done: done == total)
         }
+        try staging.commit()
         print("wrote \(out)/config.json and \(out)/model.safetensors")
     }
 }

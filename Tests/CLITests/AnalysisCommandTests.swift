@@ -213,7 +213,7 @@ final class AnalysisCommandTests: XCTestCase {
             (["sinks", fixture, "--prompts", prompts, "--out", out.path], "no tokenizer.json"),
             (["sinks", model, "--prompts", directory.appendingPathComponent("missing.txt").path, "--out", out.path], "missing.txt"),
             (["sinks", model, "--prompts", empty, "--out", out.path], "holds no passage"),
-            (["sinks", model, "--prompts", prompts, "--out", "/nonexistent-dir/out"], "does not exist"),
+            (["sinks", model, "--prompts", prompts, "--out", URL(fileURLWithPath: prompts).appendingPathComponent("out").path], "is a file, not a directory"),
             (["sinks", model, "--prompts", prompts, "--json", directory.appendingPathComponent("x.txt").path, "--out", out.path], "extension"),
             (["sinks", model, "--prompts", prompts, "--max-tokens", "1", "--out", out.path], "--max-tokens"),
             (["meta-domains", model, "--domain", "prose=\(prompts)", "--out", out.path], "at least two"),
@@ -230,15 +230,5 @@ final class AnalysisCommandTests: XCTestCase {
         }
         let left = CLI.contents(of: directory).filter { !$0.hasSuffix(".txt") }
         XCTAssertEqual(left, [], "no staging folders or temporaries")
-    }
-
-    func testRerunReplacesTheFolderWhole() throws {
-        let out = directory.appendingPathComponent("sinks")
-        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
-        try Data("old".utf8).write(to: out.appendingPathComponent("stale.txt"))
-        let result = try CLI.run(["magnitudes", CLI.bundledModel.path, "--prompts", try math, "--quiet", "--out", out.path])
-        XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted(),
-                       ["magnitudes.csv", "magnitudes.json", "magnitudes.png", "magnitudes.svg"])
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HymbaKit
 
 /// The prompt set of a single-corpus analysis and how much of it to use.
 struct CorpusOptions: ParsableArguments {
@@ -25,8 +26,11 @@ struct CorpusLimits: ParsableArguments {
 
 /// Where and how an analysis writes its files.
 struct AnalysisOutputOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Output folder (replaced as a whole when the run succeeds; nothing is left on failure or Ctrl-C).", valueName: "dir"))
+    @Option(help: ArgumentHelp("Output folder: new (parents are created), empty, or an earlier hymba-lens output, whose files are replaced when the run succeeds; nothing changes on failure or Ctrl-C.", valueName: "dir"))
     var out: String
+
+    @Flag(help: "Write into a folder that holds files hymba-lens did not write (they are kept, never replaced).")
+    var force = false
 
     @Option(help: ArgumentHelp("Resolution of the PNG figures (SVGs are vector).", valueName: "dpi"))
     var dpi: Double = 144
@@ -38,14 +42,15 @@ struct AnalysisOutputOptions: ParsableArguments {
         guard dpi.isFinite, dpi >= 36, dpi <= 1200 else { throw ValidationError("--dpi must be between 36 and 1200") }
     }
 
-    /// Checks the output folder's parent before any work is done.
+    /// Checks before any work is done that the output folder may be written (`OutputFolder`).
     func checkedDestination() throws -> URL {
         let url = URL(fileURLWithPath: out).standardizedFileURL
-        try OutputPath.checkDirectory(url.deletingLastPathComponent().path, for: out)
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue {
-            throw CLIError("cannot write \(out): a file is in the way (--out names a folder)")
-        }
+        try OutputFolder.check(url, force: force)
         return url
+    }
+
+    /// The staging folder the run's files go into, committed by the caller.
+    func staging(_ destination: URL) throws -> StagingDirectory {
+        try StagingDirectory(destination: destination, force: force)
     }
 }

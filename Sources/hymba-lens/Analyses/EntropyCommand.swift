@@ -52,7 +52,7 @@ struct Entropy: ParsableCommand {
             results.append(entropy.summary)
         }
 
-        let staging = try StagingDirectory(destination: destination)
+        let staging = try output.staging(destination)
         let writer = ArtifactWriter(staging: staging, dpi: output.dpi)
         _ = try EntropyArtifacts.write(withMeta: results[0], withoutMeta: results[1], passages: prompts.passages.count,
                                        tokens: prompts.tokenCount, modelPath: modelPath, config: config, writer: writer)

@@ -43,7 +43,7 @@ struct Magnitudes: ParsableCommand {
             try magnitudes.add(recording)
         }
 
-        let staging = try StagingDirectory(destination: destination)
+        let staging = try output.staging(destination)
         let writer = ArtifactWriter(staging: staging, dpi: output.dpi)
         _ = try MagnitudeArtifacts.write(magnitudes.summary(weights: model.weights), passages: magnitudes.passages,
                                          tokens: prompts.tokenCount, modelPath: modelPath, config: model.config, writer: writer)

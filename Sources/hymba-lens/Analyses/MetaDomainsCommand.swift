@@ -93,7 +93,7 @@ struct MetaDomains: ParsableCommand {
         }
         let results = try Self.analyze(collectors, permutations: permutations, seed: seed, top: top)
 
-        let staging = try StagingDirectory(destination: destination)
+        let staging = try output.staging(destination)
         let writer = ArtifactWriter(staging: staging, dpi: output.dpi)
         _ = try MetaDomainArtifacts.write(.init(collectors: collectors, corpora: corpora, results: results,
                                                 primaryLayer: layers.last!, permutations: permutations, seed: seed,

@@ -84,7 +84,7 @@ struct Report: ParsableCommand {
         let results = try ReportRun(model: model, corpora: corpora, rolesPassages: try rolesPassageLimit(), quiet: output.quiet).run()
 
         let metaResults = try MetaDomains.analyze(results.collectors, permutations: permutations, seed: seed, top: 5)
-        let staging = try StagingDirectory(destination: destination)
+        let staging = try output.staging(destination)
         var sections: [ReportPage.Section] = []
         let totalTokens = corpora.reduce(0) { $0 + $1.tokenCount }, totalPassages = corpora.reduce(0) { $0 + $1.passages.count }
 

@@ -73,7 +73,7 @@ struct Roles: ParsableCommand {
         }
         progress.finish()
 
-        let staging = try StagingDirectory(destination: destination)
+        let staging = try output.staging(destination)
         let writer = ArtifactWriter(staging: staging, dpi: output.dpi)
         _ = try RoleArtifacts.write(.init(deltas: deltas, heads: statistics.statistics, rule: rule, modelPath: modelPath,
                                           config: config, tokens: prompts.tokenCount,

@@ -58,7 +58,7 @@ struct Sinks: ParsableCommand {
             try sinks.add(recording)
         }
 
-        let staging = try StagingDirectory(destination: destination)
+        let staging = try output.staging(destination)
         let writer = ArtifactWriter(staging: staging, dpi: output.dpi)
         let tree = try SinkArtifacts.write(sinks.summary, config: model.config, metaCount: model.config.memoryTokens,
                                            modelPath: modelPath, name: "sinks", writer: writer)
