@@ -221,6 +221,8 @@ final class AnalysisCommandTests: XCTestCase {
             (["meta-domains", model, "--domain", "a=\(prompts)", "--domain", "a=\(prompts)", "--out", out.path], "given twice"),
             (["meta-domains", model, "--domain", "a=\(prompts)", "--domain", "b=\(prompts)", "--layer", "9", "--out", out.path], "out of range"),
             (["roles", model, "--prompts", prompts, "--sink-share", "2", "--out", out.path], "sink share"),
+            (["meta-domains", model, "--domain", "a=\(prompts)", "--domain", "b=\(prompts)", "--permutations", "0", "--out", out.path], "--permutations must be between 1"),
+            (["report", model, "--permutations", "0", "--out", out.path], "--permutations must be between 1"),
             (["report", model, "--domain", "a=\(prompts)", "--out", out.path], "at least two"),
         ]
         for (arguments, fragment) in cases {

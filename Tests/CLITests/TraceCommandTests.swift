@@ -64,7 +64,9 @@ final class TraceCommandTests: XCTestCase {
             (["trace", fixture.path, "--ids", "", "--out", out.path], "--ids is empty"),
             (["trace", fixture.path, "--ids", "1,128", "--out", out.path], "128"),
             (["trace", fixture.path, "--ids", "1,x", "--out", out.path], "'x' is not a token id"),
-            (["trace", fixture.path, "--ids", "1", "--out", "/nonexistent-dir/out.safetensors"], "does not exist"),
+            (["inspect", fixture.appendingPathComponent("config.json").path], "is a file, not a checkpoint folder"),
+            (["trace", fixture.appendingPathComponent("model.safetensors").path, "--ids", "1", "--out", out.path], "is a file, not a checkpoint folder"),
+            (["trace", fixture.path, "--ids", "1", "--record", "hidden@1-999999999999", "--out", out.path], "layer 999999999999 is out of range"),
             // Unwritable even for root: the "directory" is a regular file.
             (["trace", fixture.path, "--ids", "1", "--out", broken["truncated"]!.appendingPathComponent("model.safetensors/out.safetensors").path], "is a file, not a directory"),
             (["trace", fixture.path, "--ids", "1", "--out", directory.appendingPathComponent("out.txt").path], "extension"),
@@ -144,8 +146,12 @@ final class TraceCommandTests: XCTestCase {
         XCTAssertEqual(summary["dtypes"] as? [String: Int], ["BF16": (summary["stored_bytes"] as! Int)])
         let trace = try CLI.run(["trace", out.path, "--ids", "1,2,3", "--record", "logits", "--out", directory.appendingPathComponent("r.safetensors").path])
         XCTAssertEqual(trace.status, 0, trace.stderr)
-        // Refuses to overwrite without --force.
-        assertFails(try CLI.run(["init", "--config", small.path, "--out", out.path]), mentioning: "--force")
+        // The cut keeps layers and cannot invent any: N beyond the config's layers is refused.
+        assertFails(try CLI.run(["init", "--config", small.path, "--layers", "33", "--out", directory.appendingPathComponent("more").path]),
+                    mentioning: "between 1 and the config's 32")
+        let written = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("config.json"))) as! [String: Any]
+        XCTAssertEqual(written["num_hidden_layers"] as? Int, 3)
+        if let kinds = written["layer_type"] as? [Any] { XCTAssertEqual(kinds.count, 3, "layer_type cut to the layers kept") }
     }
 
     /// Checkpoint folders with one defect each, made from the tiny-bf16 fixture.

@@ -16,9 +16,10 @@ public final class Checkpoint: @unchecked Sendable {
     public init(directory: URL) throws {
         self.directory = directory
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) else {
             throw CheckpointError.fileNotFound(path: directory.path)
         }
+        guard isDirectory.boolValue else { throw CheckpointError.notAFolder(path: directory.path) }
         let configURL = directory.appendingPathComponent("config.json")
         do {
             configData = try Data(contentsOf: configURL)

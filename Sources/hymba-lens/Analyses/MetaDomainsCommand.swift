@@ -63,7 +63,7 @@ struct MetaDomains: ParsableCommand {
     @OptionGroup var output: AnalysisOutputOptions
 
     func validate() throws {
-        if permutations < 0 { throw ValidationError("--permutations must be at least 0") }
+        if let problem = PermutationTest.problem(permutations: permutations) { throw ValidationError(problem) }
         if top < 1 { throw ValidationError("--top must be at least 1") }
     }
 

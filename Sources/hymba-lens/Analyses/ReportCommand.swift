@@ -52,7 +52,7 @@ struct Report: ParsableCommand {
     @OptionGroup var output: AnalysisOutputOptions
 
     func validate() throws {
-        if permutations < 0 { throw ValidationError("--permutations must be at least 0") }
+        if let problem = PermutationTest.problem(permutations: permutations) { throw ValidationError(problem) }
         _ = try rolesPassageLimit()
     }
 
