@@ -42,12 +42,18 @@ struct Init: ParsableCommand {
         default: throw CLIError("--dtype must be bf16 or f32, not '\(dtype)'")
         }
         let original: Data
-        do { original = try Data(contentsOf: URL(fileURLWithPath: config)) } catch {
+        do { original = try readFile(URL(fileURLWithPath: config), limit: FileSizeLimit.json) } catch let error as FileTooLarge {
+            throw error
+        } catch {
             throw CLIError("cannot read --config \(config)")
         }
         let configData = try RandomCheckpoint.configJSON(from: original, layers: layers, dtype: storedType)
-        _ = try HymbaConfig(json: configData, path: config)       // validate before writing anything
+        let parsed = try HymbaConfig(json: configData, path: config)       // validated before anything is written
 
+        let bytes = RandomCheckpoint.storedBytes(config: parsed, dtype: storedType)
+        if let free = Self.freeBytes(near: URL(fileURLWithPath: out)), bytes > free {
+            throw CLIError(String(format: "the checkpoint needs %.2f GB but %@ has only %.2f GB free", Double(bytes) / 1e9, out, Double(free) / 1e9))
+        }
         let staging = try StagingDirectory(destination: URL(fileURLWithPath: out), force: force)
         try RandomCheckpoint.write(configData: configData, configURL: try staging.url(for: "config.json"),
                                    weightsURL: try staging.url(for: "model.safetensors"), seed: seed, dtype: storedType) { done, total in
@@ -55,5 +61,13 @@ struct Init: ParsableCommand {
         }
         try staging.commit()
         print("wrote \(out)/config.json and \(out)/model.safetensors")
+    }
+
+    /// Free space on the file system that will hold `url` (its nearest existing ancestor).
+    private static func freeBytes(near url: URL) -> Int? {
+        var folder = url.standardizedFileURL
+        while !FileManager.default.fileExists(atPath: folder.path), folder.path != "/" { folder.deleteLastPathComponent() }
+        let attributes = try? FileManager.default.attributesOfFileSystem(forPath: folder.path)
+        return (attributes?[.systemFreeSize] as? NSNumber)?.intValue
     }
 }

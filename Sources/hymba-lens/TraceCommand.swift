@@ -54,6 +54,7 @@ struct Trace: ParsableCommand {
         } ?? []
         let plan = try RecordingPlan(record, config: checkpoint.config, ssmAttentionChannels: channels)
         let (ids, tokens) = try prompt.resolve(modelDirectory: checkpoint.directory)
+        try RecordingSize.check(plan, config: checkpoint.config, tokens: ids.count)
         let model = try ModelLoading.load(checkpoint, quiet: quiet)
         try model.validate(ids: ids)
 

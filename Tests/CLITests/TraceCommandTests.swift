@@ -126,6 +126,17 @@ final class TraceCommandTests: XCTestCase {
         XCTAssertEqual(summary["parameters"] as? Int, 9_933_960)
     }
 
+    /// A config whose weights would not fit on the disk is refused before a byte is written.
+    func testInitRefusesACheckpointLargerThanTheDisk() throws {
+        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: FixtureFiles.required(FixtureFiles.hymba15BConfig))) as! [String: Any]
+        json["hidden_size"] = 65536; json["num_attention_heads"] = 32; json["num_key_value_heads"] = 8
+        let huge = directory.appendingPathComponent("huge.json")
+        try JSONSerialization.data(withJSONObject: json).write(to: huge)
+        let out = directory.appendingPathComponent("huge")
+        assertFails(try CLI.run(["init", "--config", huge.path, "--out", out.path]), mentioning: "GB free")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
+    }
+
     func testInitWritesALoadableCheckpoint() throws {
         let out = directory.appendingPathComponent("random")
         let config = try FixtureFiles.required(FixtureFiles.hymba15BConfig)

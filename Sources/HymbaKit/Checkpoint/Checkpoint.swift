@@ -22,7 +22,9 @@ public final class Checkpoint: @unchecked Sendable {
         guard isDirectory.boolValue else { throw CheckpointError.notAFolder(path: directory.path) }
         let configURL = directory.appendingPathComponent("config.json")
         do {
-            configData = try Data(contentsOf: configURL)
+            configData = try readFile(configURL, limit: FileSizeLimit.json)
+        } catch let error as FileTooLarge {
+            throw error
         } catch {
             throw CheckpointError.fileNotFound(path: configURL.path)
         }
@@ -98,7 +100,7 @@ public final class Checkpoint: @unchecked Sendable {
 
     private static func readIndex(_ url: URL) throws -> [String: String] {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch { throw CheckpointError.unreadable(path: url.path, reason: error.localizedDescription) }
+        do { data = try readFile(url, limit: FileSizeLimit.json) } catch let error as FileTooLarge { throw error } catch { throw CheckpointError.unreadable(path: url.path, reason: error.localizedDescription) }
         struct Index: Decodable { let weight_map: [String: String] }
         let index: Index
         do {

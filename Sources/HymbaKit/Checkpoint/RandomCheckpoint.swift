@@ -68,6 +68,11 @@ public enum RandomCheckpoint {
         try AtomicFileWriter.write(configData, to: configURL)
     }
 
+    /// The size of the `model.safetensors` that `write` produces for `config` (header aside).
+    public static func storedBytes(config: HymbaConfig, dtype: DType) -> Int {
+        tensorPlan(config).reduce(0) { $0 + $1.shape.reduce(1, *) } * dtype.size
+    }
+
     enum Initializer {
         case normal(Float), ones, uniform(Float), aLog, skipD, dtBias
     }
