@@ -14,17 +14,12 @@ private let posixWrite = Darwin.write
 /// every error path the temporary file is removed. The temporary file lives in the same directory
 /// because `rename(2)` is only atomic within one file system.
 enum AtomicFile {
-    /// Missing parent folders are created (a figure path like `figures/new/map.png` just works).
-    ///
-    /// - Throws: `PlotError.unwritableDirectory` naming the directory when it cannot be created,
-    ///   is not a directory, or refuses a new file; `.writeFailed` naming the destination otherwise.
+    /// - Throws: `PlotError.unwritableDirectory` naming the directory when it is missing, not a
+    ///   directory, or refuses a new file; `.writeFailed` naming the destination otherwise.
     static func write(_ data: Data, to url: URL) throws {
         let destination = url.standardizedFileURL
         let directory = destination.deletingLastPathComponent()
         var isDirectory: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: directory.path) {
-            try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        }
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory),
               isDirectory.boolValue else {
             throw PlotError.unwritableDirectory(path: directory.path)
