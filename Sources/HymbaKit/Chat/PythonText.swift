@@ -1,0 +1,439 @@
+import Foundation
+
+/// Python's string operations on Unicode scalars, which is what a Python `str` holds.
+///
+/// Why not Swift's `String` methods: Swift compares, counts and splits by grapheme clusters
+/// under canonical equivalence, Python by code points. `len("é")` (e + combining accent) is 2
+/// in Python and 1 Character in Swift; `"\r\n".split("\n")` splits in Python but not on Swift
+/// Characters. Templates run on Python's rules, so these helpers do too.
+enum PythonText {
+    /// `str.isspace()` for one character — also what `\s` matches in Python's `re` and what
+    /// `strip()` removes: Unicode White_Space plus the four separators U+001C–U+001F.
+    static func isSpace(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x09...0x0D, 0x1C...0x20: return true
+        case 0..<0x80: return false
+        default: return scalar.properties.isWhitespace
+        }
+    }
+
+    static func scalars(_ text: String) -> [Unicode.Scalar] { Array(text.unicodeScalars) }
+
+    static func string<S: Sequence>(_ scalars: S) -> String where S.Element == Unicode.Scalar {
+        var view = String.UnicodeScalarView()
+        view.append(contentsOf: scalars)
+        return String(view)
+    }
+
+    /// Code-point equality (Swift's `==` on String is canonical equivalence).
+    static func equal(_ left: String, _ right: String) -> Bool {
+        left.unicodeScalars.elementsEqual(right.unicodeScalars)
+    }
+
+    /// Code-point order, as Python's `<` on str.
+    static func less(_ left: String, _ right: String) -> Bool {
+        left.unicodeScalars.lexicographicallyPrecedes(right.unicodeScalars) { $0.value < $1.value }
+    }
+
+    static func length(_ text: String) -> Int { text.unicodeScalars.count }
+
+    // MARK: - strip, split, replace
+
+    /// `strip`, `lstrip`, `rstrip`: `characters` nil removes whitespace, else any of its characters.
+    static func strip(_ text: String, characters: String?, leading: Bool = true, trailing: Bool = true) -> String {
+        let set = characters.map { Set($0.unicodeScalars.map(\.value)) }
+        let remove: (Unicode.Scalar) -> Bool = { scalar in set.map { $0.contains(scalar.value) } ?? isSpace(scalar) }
+        let items = scalars(text)
+        var start = 0, end = items.count
+        if leading { while start < end && remove(items[start]) { start += 1 } }
+        if trailing { while end > start && remove(items[end - 1]) { end -= 1 } }
+        return string(items[start..<end])
+    }
+
+    /// `str.split(sep, maxsplit)`; `sep` nil splits on runs of whitespace and drops empty ends.
+    static func split(_ text: String, separator: String?, maxSplit: Int) throws -> [String] {
+        let items = scalars(text)
+        guard let separator else {
+            var parts: [String] = []
+            var index = 0
+            while index < items.count {
+                while index < items.count && isSpace(items[index]) { index += 1 }
+                guard index < items.count else { break }
+                if maxSplit >= 0 && parts.count == maxSplit {
+                    var end = items.count
+                    while end > index && isSpace(items[end - 1]) { end -= 1 }
+                    parts.append(string(items[index..<end]))
+                    return parts
+                }
+                let start = index
+                while index < items.count && !isSpace(items[index]) { index += 1 }
+                parts.append(string(items[start..<index]))
+            }
+            return parts
+        }
+        let needle = scalars(separator)
+        guard !needle.isEmpty else { throw TemplateFailure.runtime("split: empty separator") }
+        var parts: [String] = []
+        var start = 0, index = 0
+        while index + needle.count <= items.count {
+            if maxSplit >= 0 && parts.count == maxSplit { break }
+            if items[index..<(index + needle.count)].elementsEqual(needle) {
+                parts.append(string(items[start..<index]))
+                index += needle.count
+                start = index
+            } else {
+                index += 1
+            }
+        }
+        parts.append(string(items[start...]))
+        return parts
+    }
+
+    /// `str.rsplit(sep, maxsplit)`: like `split`, counting splits from the right.
+    static func rsplit(_ text: String, separator: String?, maxSplit: Int) throws -> [String] {
+        guard maxSplit >= 0 else { return try split(text, separator: separator, maxSplit: maxSplit) }
+        let reversedText = string(scalars(text).reversed())
+        let reversedSeparator = separator.map { string(scalars($0).reversed()) }
+        return try split(reversedText, separator: reversedSeparator, maxSplit: maxSplit)
+            .reversed().map { string(scalars($0).reversed()) }
+    }
+
+    /// Python's line boundaries for `splitlines`.
+    static func isLineBoundary(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x85, 0x2028, 0x2029: return true
+        default: return false
+        }
+    }
+
+    /// `str.splitlines(keepends)`: `\r\n` is one boundary.
+    static func splitLines(_ text: String, keepEnds: Bool = false) -> [String] {
+        let items = scalars(text)
+        var lines: [String] = []
+        var start = 0, index = 0
+        while index < items.count {
+            guard isLineBoundary(items[index]) else { index += 1; continue }
+            var end = index + 1
+            if items[index] == "\r", end < items.count, items[end] == "\n" { end += 1 }
+            lines.append(string(items[start..<(keepEnds ? end : index)]))
+            start = end
+            index = end
+        }
+        if start < items.count { lines.append(string(items[start...])) }
+        return lines
+    }
+
+    /// `str.replace(old, new, count)`; an empty `old` inserts `new` around every character.
+    static func replace(_ text: String, _ old: String, _ new: String, count: Int, maximumLength: Int) throws -> String {
+        let items = scalars(text), needle = scalars(old), replacement = scalars(new)
+        var out: [Unicode.Scalar] = []
+        var replaced = 0
+        func grow(_ piece: ArraySlice<Unicode.Scalar>) throws {
+            out.append(contentsOf: piece)
+            if out.count > maximumLength { throw TemplateFailure.limit("replace() would build a string longer than \(maximumLength) characters") }
+        }
+        if needle.isEmpty {
+            for (offset, scalar) in items.enumerated() {
+                if count < 0 || replaced < count { try grow(replacement[...]); replaced += 1 }
+                out.append(scalar)
+                _ = offset
+            }
+            if count < 0 || replaced < count { try grow(replacement[...]) }
+            return string(out)
+        }
+        var index = 0
+        while index < items.count {
+            if (count < 0 || replaced < count), index + needle.count <= items.count,
+               items[index..<(index + needle.count)].elementsEqual(needle) {
+                try grow(replacement[...])
+                replaced += 1
+                index += needle.count
+            } else {
+                out.append(items[index])
+                index += 1
+            }
+        }
+        return string(out)
+    }
+
+    /// Where `needle` first occurs (`str.find`), -1 if nowhere.
+    static func find(_ text: String, _ needle: String, fromEnd: Bool = false) -> Int {
+        let items = scalars(text), pattern = scalars(needle)
+        guard pattern.count <= items.count else { return -1 }
+        let starts = Array(0...(items.count - pattern.count))
+        for start in (fromEnd ? starts.reversed() : starts) where items[start..<(start + pattern.count)].elementsEqual(pattern) {
+            return start
+        }
+        return -1
+    }
+
+    /// Non-overlapping occurrences (`str.count`); an empty needle counts the gaps.
+    static func count(_ text: String, _ needle: String) -> Int {
+        let items = scalars(text), pattern = scalars(needle)
+        guard !pattern.isEmpty else { return items.count + 1 }
+        var index = 0, found = 0
+        while index + pattern.count <= items.count {
+            if items[index..<(index + pattern.count)].elementsEqual(pattern) {
+                found += 1
+                index += pattern.count
+            } else {
+                index += 1
+            }
+        }
+        return found
+    }
+
+    static func contains(_ text: String, _ needle: String) -> Bool {
+        needle.isEmpty || find(text, needle) >= 0
+    }
+
+    // MARK: - Case
+
+    private static func isCased(_ scalar: Unicode.Scalar) -> Bool { scalar.properties.isCased }
+
+    /// `str.lower()`: full lowercase mappings, with Greek capital sigma becoming final ς at a
+    /// word end (Python's one context-dependent rule).
+    static func lower(_ text: String) -> String {
+        let items = scalars(text)
+        var out = String.UnicodeScalarView()
+        for (index, scalar) in items.enumerated() {
+            if scalar.value == 0x03A3 {
+                out.append(isFinalSigma(items, index) ? "\u{03C2}" : "\u{03C3}")
+            } else {
+                out.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
+            }
+        }
+        return String(out)
+    }
+
+    private static func isFinalSigma(_ items: [Unicode.Scalar], _ index: Int) -> Bool {
+        var before = index - 1
+        while before >= 0 && items[before].properties.isCaseIgnorable { before -= 1 }
+        guard before >= 0, isCased(items[before]) else { return false }
+        var after = index + 1
+        while after < items.count && items[after].properties.isCaseIgnorable { after += 1 }
+        return after == items.count || !isCased(items[after])
+    }
+
+    static func upper(_ text: String) -> String {
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars { out.append(contentsOf: scalar.properties.uppercaseMapping.unicodeScalars) }
+        return String(out)
+    }
+
+    /// `str.title()`: a cased character after an uncased one is title-cased, the others lowered.
+    static func title(_ text: String) -> String {
+        let items = scalars(text)
+        var out = String.UnicodeScalarView()
+        var previousCased = false
+        for (index, scalar) in items.enumerated() {
+            if isCased(scalar) {
+                if previousCased {
+                    if scalar.value == 0x03A3 {
+                        out.append(isFinalSigma(items, index) ? "\u{03C2}" : "\u{03C3}")
+                    } else {
+                        out.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
+                    }
+                } else {
+                    out.append(contentsOf: scalar.properties.titlecaseMapping.unicodeScalars)
+                }
+                previousCased = true
+            } else {
+                out.append(scalar)
+                previousCased = false
+            }
+        }
+        return String(out)
+    }
+
+    /// `str.capitalize()`: the first character title-cased, the rest lowered.
+    static func capitalize(_ text: String) -> String {
+        guard let first = text.unicodeScalars.first else { return text }
+        var out = String.UnicodeScalarView()
+        out.append(contentsOf: first.properties.titlecaseMapping.unicodeScalars)
+        // The rest is lowered in the context of the whole string (a final sigma looks back).
+        let firstLowered = first.value == 0x03A3 ? 1 : first.properties.lowercaseMapping.unicodeScalars.count
+        out.append(contentsOf: scalars(lower(text)).dropFirst(firstLowered))
+        return String(out)
+    }
+
+    static func isLower(_ text: String) -> Bool {
+        var cased = false
+        for scalar in text.unicodeScalars {
+            if scalar.properties.isUppercase || scalar.properties.generalCategory == .titlecaseLetter { return false }
+            if scalar.properties.isLowercase { cased = true }
+        }
+        return cased
+    }
+
+    static func isUpper(_ text: String) -> Bool {
+        var cased = false
+        for scalar in text.unicodeScalars {
+            if scalar.properties.isLowercase || scalar.properties.generalCategory == .titlecaseLetter { return false }
+            if scalar.properties.isUppercase { cased = true }
+        }
+        return cased
+    }
+
+    // MARK: - repr and numbers
+
+    /// Python's `str.isprintable()` for one character.
+    static func isPrintable(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar == " " { return true }
+        switch scalar.properties.generalCategory {
+        case .control, .format, .surrogate, .privateUse, .unassigned,
+             .lineSeparator, .paragraphSeparator, .spaceSeparator:
+            return false
+        default:
+            return true
+        }
+    }
+
+    /// `repr(str)`: single quotes unless the text holds a ' and no ", escapes as Python writes them.
+    static func repr(_ text: String) -> String {
+        let quote: Unicode.Scalar = text.unicodeScalars.contains("'") && !text.unicodeScalars.contains("\"") ? "\"" : "'"
+        var out = String.UnicodeScalarView()
+        out.append(quote)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case quote, "\\":
+                out.append("\\")
+                out.append(scalar)
+            case "\t": out.append(contentsOf: "\\t".unicodeScalars)
+            case "\n": out.append(contentsOf: "\\n".unicodeScalars)
+            case "\r": out.append(contentsOf: "\\r".unicodeScalars)
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F {
+                    out.append(contentsOf: hexEscape(scalar).unicodeScalars)
+                } else if scalar.isASCII || isPrintable(scalar) {
+                    out.append(scalar)
+                } else {
+                    out.append(contentsOf: hexEscape(scalar).unicodeScalars)
+                }
+            }
+        }
+        out.append(quote)
+        return String(out)
+    }
+
+    /// `\xhh`, `\uhhhh` or `\Uhhhhhhhh`, as repr and the backslashreplace codec write a character.
+    static func hexEscape(_ scalar: Unicode.Scalar) -> String {
+        let hex = String(scalar.value, radix: 16)
+        if scalar.value <= 0xFF { return "\\x" + String(repeating: "0", count: 2 - hex.count) + hex }
+        if scalar.value <= 0xFFFF { return "\\u" + String(repeating: "0", count: 4 - hex.count) + hex }
+        return "\\U" + String(repeating: "0", count: 8 - hex.count) + hex
+    }
+
+    /// `repr(float)`: the shortest digits that read back to the same double, in fixed notation
+    /// when the decimal exponent is in -4 ..< 16 and scientific (`1e+16`, `1.5e-05`) otherwise.
+    static func floatRepr(_ value: Double) -> String {
+        if value.isNaN { return "nan" }
+        if value.isInfinite { return value < 0 ? "-inf" : "inf" }
+        // Swift's description has the shortest round-trip digits; only its layout differs.
+        let (negative, digits, exponent) = shortestDigits(value)
+        let sign = negative ? "-" : ""
+        if exponent >= -4 && exponent < 16 {
+            if exponent < 0 {
+                return sign + "0." + String(repeating: "0", count: -exponent - 1) + digits
+            }
+            let integerCount = exponent + 1
+            if digits.count <= integerCount {
+                return sign + digits + String(repeating: "0", count: integerCount - digits.count) + ".0"
+            }
+            let split = digits.index(digits.startIndex, offsetBy: integerCount)
+            return sign + digits[..<split] + "." + digits[split...]
+        }
+        let mantissa = digits.count == 1 ? digits : String(digits.prefix(1)) + "." + digits.dropFirst()
+        let exponentDigits = String(abs(exponent))
+        return sign + mantissa + "e" + (exponent < 0 ? "-" : "+") + (exponentDigits.count < 2 ? "0" : "") + exponentDigits
+    }
+
+    /// The shortest round-trip decimal digits of a finite double (no leading or trailing zeros,
+    /// "0" for zero) and the decimal exponent of the first digit.
+    private static func shortestDigits(_ value: Double) -> (negative: Bool, digits: String, exponent: Int) {
+        var text = Substring(value.description)
+        let negative = text.hasPrefix("-")
+        if negative { text = text.dropFirst() }
+        var exponent = 0
+        if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            exponent = Int(text[text.index(after: e)...]) ?? 0
+            text = text[..<e]
+        }
+        let pointOffset = text.firstIndex(of: ".").map { text.distance(from: text.startIndex, to: $0) } ?? text.count
+        var digits = text.filter { $0 != "." }
+        // Position of the first nonzero digit relative to the point gives the exponent.
+        let leadingZeros = digits.prefix(while: { $0 == "0" }).count
+        if leadingZeros == digits.count { return (negative, "0", 0) }
+        digits.removeFirst(leadingZeros)
+        while digits.hasSuffix("0") { digits.removeLast() }
+        exponent += pointOffset - leadingZeros - 1
+        return (negative, digits, exponent)
+    }
+}
+
+/// Decodes a Jinja string literal's body the way Jinja does: non-ASCII characters are first
+/// written as backslash escapes, then the whole is read with Python's unicode-escape codec. So
+/// `\n`, `\t`, `\\`, `\'`, `\x41`, `\u00e9`, octal `\101` work; an unknown escape like `\d` stays
+/// as written; and a backslash before a non-ASCII character escapes the first character of that
+/// character's `\x..` form (Jinja's quirk, kept).
+enum PythonEscapes {
+    static func decode(_ body: ArraySlice<Unicode.Scalar>, at location: SourceLocation) throws -> String {
+        guard body.contains("\\") else { return PythonText.string(body) }
+        var ascii: [Unicode.Scalar] = []
+        for scalar in body {
+            if scalar.isASCII { ascii.append(scalar) } else { ascii.append(contentsOf: PythonText.hexEscape(scalar).unicodeScalars) }
+        }
+        var out = String.UnicodeScalarView()
+        var index = 0
+        func hexValue(_ count: Int) throws -> UInt32 {
+            guard index + count <= ascii.count,
+                  let value = UInt32(PythonText.string(ascii[index..<(index + count)]), radix: 16) else {
+                throw TemplateFailure.syntax("truncated \\x, \\u or \\U escape in a string", at: location)
+            }
+            index += count
+            return value
+        }
+        while index < ascii.count {
+            let scalar = ascii[index]
+            index += 1
+            guard scalar == "\\" else { out.append(scalar); continue }
+            guard index < ascii.count else { throw TemplateFailure.syntax("a string ends with a lone backslash", at: location) }
+            let escape = ascii[index]
+            index += 1
+            switch escape {
+            case "\n": break
+            case "\\", "'", "\"": out.append(escape)
+            case "a": out.append("\u{07}")
+            case "b": out.append("\u{08}")
+            case "f": out.append("\u{0C}")
+            case "n": out.append("\n")
+            case "r": out.append("\r")
+            case "t": out.append("\t")
+            case "v": out.append("\u{0B}")
+            case "0"..."7":
+                var value = escape.value - 0x30
+                var digits = 1
+                while digits < 3, index < ascii.count, ("0"..."7").contains(ascii[index]) {
+                    value = value * 8 + (ascii[index].value - 0x30)
+                    index += 1
+                    digits += 1
+                }
+                out.append(Unicode.Scalar(value)!)
+            case "x", "u", "U":
+                let value = try hexValue(escape == "x" ? 2 : escape == "u" ? 4 : 8)
+                guard let decoded = Unicode.Scalar(value) else {
+                    throw TemplateFailure(kind: .unsupported,
+                                          message: "the escape for U+\(String(value, radix: 16, uppercase: true)) (a surrogate or beyond Unicode)",
+                                          location: location)
+                }
+                out.append(decoded)
+            case "N":
+                throw TemplateFailure(kind: .unsupported, message: "a \\N{...} named-character escape", location: location)
+            default:
+                out.append("\\")
+                out.append(escape)
+            }
+        }
+        return String(out)
+    }
+}
