@@ -163,6 +163,11 @@ public struct ChatTemplate: @unchecked Sendable {
         for (name, text) in specialTokens { context[name] = .string(text) }
         if let additionalSpecialTokens { context["additional_special_tokens"] = .list(additionalSpecialTokens.map(TemplateValue.string)) }
         if let contexts = chat.contexts { context["contexts"] = contexts }
+        return try render(context: context)
+    }
+
+    /// Renders with exactly these variables (besides the globals).
+    func render(context: [String: TemplateValue]) throws -> String {
         do {
             return try TemplateEvaluator(limits: limits).render(body, context: context)
         } catch let failure as TemplateFailure {

@@ -60,9 +60,8 @@ enum PythonText {
                 while index < items.count && isSpace(items[index]) { index += 1 }
                 guard index < items.count else { break }
                 if maxSplit >= 0 && parts.count == maxSplit {
-                    var end = items.count
-                    while end > index && isSpace(items[end - 1]) { end -= 1 }
-                    parts.append(string(items[index..<end]))
+                    // The rest, trailing whitespace and all (Python keeps it).
+                    parts.append(string(items[index...]))
                     return parts
                 }
                 let start = index

@@ -142,19 +142,22 @@ enum TemplateAccess {
             guard case let .int(number)? = part.number else { return nil }
             return .some(number)
         }
+        // Jinja compiles slices to Python's own slicing, bypassing its forgiving getitem: every
+        // failure here is an error, not Undefined.
         guard let startBound = bound(start), let stopBound = bound(stop), let stepBound = bound(step) else {
-            return .undefined("slice indices must be integers or None")
+            throw TemplateFailure.runtime("slice indices must be integers or None or have an __index__ method")
         }
         let stride = stepBound ?? 1
         guard stride != 0 else { throw TemplateFailure.runtime("slice step cannot be zero") }
         let count: Int
         switch value {
         case let .list(sequence) where sequence.view != nil:
-            return .undefined("'\(value.typeName)' object is not subscriptable")
+            throw TemplateFailure.runtime("'\(value.typeName)' object is not subscriptable")
         case let .list(sequence), let .tuple(sequence): count = sequence.items.count
         case let .string(text): count = text.unicodeScalars.count
         case let .range(a, b, c): count = TemplateValue.rangeCount(a, b, c)
-        default: return .undefined("'\(objectName(value))' cannot be sliced")
+        case .dict: throw TemplateFailure.runtime("unhashable type: 'slice'")
+        default: throw TemplateFailure.runtime("'\(value.typeName)' object is not subscriptable")
         }
         let positions = sliceIndices(count: count, start: startBound, stop: stopBound, step: stride)
         switch value {

@@ -94,7 +94,12 @@ enum TemplateFilters {
             return try toInteger(value, default: arguments.value(0, "default") ?? .int(0), base: base)
         case "indent":
             try arguments.check(name, accepts: ["width", "first", "blank"])
-            return .string(try indent(try text(value), arguments, limit: limits.maximumStringLength))
+            // Jinja's indent appends "\n" to its input directly: only text works.
+            guard case let .string(input) = value else {
+                if let failure = TemplateOperators.undefinedError(value) { throw failure }
+                throw TemplateFailure.runtime("unsupported operand type(s) for +=: '\(value.typeName)' and 'str'")
+            }
+            return .string(try indent(input, arguments, limit: limits.maximumStringLength))
         case "items":
             try arguments.check(name, accepts: [])
             switch value {
