@@ -653,9 +653,9 @@ struct TemplateParser {
         return arguments
     }
 
+    /// A call is located at its callee, where a reader looks for `raise_exception(…)` or `.strip()`.
     private mutating func parseCall(_ callee: Expression) throws -> Expression {
-        let location = current.location
-        return try node(.call(callee, try parseCallArguments()), at: location)
+        try node(.call(callee, try parseCallArguments()), at: callee.location)
     }
 
     /// `| filter(args)` and `is [not] test args`, repeated, then calls on the result.
