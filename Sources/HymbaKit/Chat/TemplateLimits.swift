@@ -1,7 +1,7 @@
 /// Bounds on what one template may cost, so that any input — a hostile or fuzzed template, a
 /// chat file of arbitrary bytes — ends in output or a `ChatError`, never a crash, a hang or an
-/// exhausted memory. Real chat templates stay far below every one (Hymba's uses a few hundred
-/// steps for a short chat); docs/chat.md lists them.
+/// exhausted memory. Real chat templates stay far below every one (Hymba's renders a short chat
+/// with tools in about a hundred steps); docs/chat.md lists them.
 ///
 /// Jinja has no while loop, so only three things can run away: nesting (the parser and the
 /// evaluator recurse, and so does freeing a deep value), repetition (nested loops, recursive
