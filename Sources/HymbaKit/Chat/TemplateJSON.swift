@@ -104,12 +104,12 @@ enum TemplateJSON {
             guard !pairs.isEmpty else { try builder.append("{}"); return }
             try builder.append("{")
             for (index, pair) in pairs.enumerated() {
-                try builder.append(index == 0 ? newline(options, level + 1) : options.itemSeparator + newline(options, level + 1))
+                try builder.append((index == 0 ? "" : options.itemSeparator) + newline(options, level + 1, limit: builder.limit))
                 try builder.append(quoted(pair.key, ensureASCII: options.ensureASCII))
                 try builder.append(options.keySeparator)
                 try write(pair.value, options: options, level: level + 1, into: &builder)
             }
-            try builder.append(newline(options, level) + "}")
+            try builder.append(newline(options, level, limit: builder.limit) + "}")
         default:
             throw notSerializable(value)
         }
@@ -119,14 +119,16 @@ enum TemplateJSON {
         guard !items.isEmpty else { try builder.append("[]"); return }
         try builder.append("[")
         for (index, item) in items.enumerated() {
-            try builder.append(index == 0 ? newline(options, level + 1) : options.itemSeparator + newline(options, level + 1))
+            try builder.append((index == 0 ? "" : options.itemSeparator) + newline(options, level + 1, limit: builder.limit))
             try write(item, options: options, level: level + 1, into: &builder)
         }
-        try builder.append(newline(options, level) + "]")
+        try builder.append(newline(options, level, limit: builder.limit) + "]")
     }
 
-    private static func newline(_ options: Options, _ level: Int) -> String {
+    private static func newline(_ options: Options, _ level: Int, limit: Int) throws -> String {
         guard let indent = options.indent else { return "" }
+        let (width, overflowed) = indent.unicodeScalars.count.multipliedReportingOverflow(by: level)
+        guard !overflowed, width <= limit else { throw TemplateFailure.limit("tojson's indentation would be longer than \(limit) characters") }
         return "\n" + String(repeating: indent, count: level)
     }
 
