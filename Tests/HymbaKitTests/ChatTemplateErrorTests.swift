@@ -171,6 +171,23 @@ final class ChatTemplateErrorTests: XCTestCase {
         }
     }
 
+    /// Work is paid by size: appending to a growing string costs its length each time, so the
+    /// loop stops at the step limit long before the copying would take minutes.
+    func testGrowingStringsPayForTheirCopies() {
+        let limits = TemplateLimits(maximumSteps: 100_000, maximumStringLength: 1 << 24)
+        let source = "{% set ns = namespace(s='') %}{% for i in range(100000) %}{% set ns.s = ns.s ~ 'abcdefgh' %}{% endfor %}"
+        guard case let .limitExceeded(_, _, limit)? = error(rendering: source, limits: limits) else {
+            return XCTFail("expected the step limit")
+        }
+        XCTAssertTrue(limit.contains("steps"), limit)
+    }
+
+    /// Searching is linear: a long needle in a long text (quadratic for a naive search) is quick.
+    func testSubstringSearchIsLinear() throws {
+        let source = "{% set a = 'a' * 400000 %}{% set b = 'a' * 200000 ~ 'b' %}{{ b in a }} {{ a.count(b) }} {{ a.find(b) }} {{ (a ~ 'b').rfind(b) }} {{ a.split(b)|length }} {{ a.replace(b, '')|length }}"
+        XCTAssertEqual(try ChatTemplate(source: source).render(chat, addGenerationPrompt: false), "False 0 -1 200000 1 400000")
+    }
+
     func testDeepNestingIsRefusedWhileParsing() {
         for source in [
             "{{ " + String(repeating: "(", count: 5000) + "1" + String(repeating: ")", count: 5000) + " }}",

@@ -73,16 +73,10 @@ enum PythonText {
         let needle = scalars(separator)
         guard !needle.isEmpty else { throw TemplateFailure.runtime("split: empty separator") }
         var parts: [String] = []
-        var start = 0, index = 0
-        while index + needle.count <= items.count {
-            if maxSplit >= 0 && parts.count == maxSplit { break }
-            if items[index..<(index + needle.count)].elementsEqual(needle) {
-                parts.append(string(items[start..<index]))
-                index += needle.count
-                start = index
-            } else {
-                index += 1
-            }
+        var start = 0
+        for match in matches(of: needle, in: items, limit: maxSplit < 0 ? Int.max : maxSplit) {
+            parts.append(string(items[start..<match]))
+            start = match + needle.count
         }
         parts.append(string(items[start...]))
         return parts
@@ -140,43 +134,58 @@ enum PythonText {
             if count < 0 || replaced < count { try grow(replacement[...]) }
             return string(out)
         }
-        var index = 0
-        while index < items.count {
-            if (count < 0 || replaced < count), index + needle.count <= items.count,
-               items[index..<(index + needle.count)].elementsEqual(needle) {
-                try grow(replacement[...])
-                replaced += 1
-                index += needle.count
-            } else {
-                out.append(items[index])
-                index += 1
-            }
+        var start = 0
+        for match in matches(of: needle, in: items, limit: count < 0 ? Int.max : count) {
+            try grow(items[start..<match])
+            try grow(replacement[...])
+            start = match + needle.count
         }
+        try grow(items[start...])
         return string(out)
     }
 
-    /// Where `needle` first occurs (`str.find`), -1 if nowhere.
+    /// Where `needle` first (or last) occurs (`str.find`, `str.rfind`), -1 if nowhere.
     static func find(_ text: String, _ needle: String, fromEnd: Bool = false) -> Int {
         let items = scalars(text), pattern = scalars(needle)
         guard pattern.count <= items.count else { return -1 }
-        let starts = Array(0...(items.count - pattern.count))
-        for start in (fromEnd ? starts.reversed() : starts) where items[start..<(start + pattern.count)].elementsEqual(pattern) {
-            return start
+        if pattern.isEmpty { return fromEnd ? items.count : 0 }
+        if fromEnd {
+            // The last occurrence is the first one in the reversed text.
+            let match = matches(of: Array(pattern.reversed()), in: Array(items.reversed()), limit: 1).first
+            return match.map { items.count - $0 - pattern.count } ?? -1
         }
-        return -1
+        return matches(of: pattern, in: items, limit: 1).first ?? -1
     }
 
     /// Non-overlapping occurrences (`str.count`); an empty needle counts the gaps.
     static func count(_ text: String, _ needle: String) -> Int {
         let items = scalars(text), pattern = scalars(needle)
         guard !pattern.isEmpty else { return items.count + 1 }
-        var index = 0, found = 0
-        while index + pattern.count <= items.count {
-            if items[index..<(index + pattern.count)].elementsEqual(pattern) {
-                found += 1
-                index += pattern.count
-            } else {
-                index += 1
+        return matches(of: pattern, in: items, limit: Int.max).count
+    }
+
+    /// The starts of the leftmost non-overlapping occurrences of a non-empty `needle`, at most
+    /// `limit` of them, in time linear in both lengths (Knuth–Morris–Pratt): templates are
+    /// input, and a naive search of a long needle in a long text would take hours.
+    static func matches(of needle: [Unicode.Scalar], in text: [Unicode.Scalar], limit: Int) -> [Int] {
+        guard !needle.isEmpty, needle.count <= text.count, limit > 0 else { return [] }
+        // failure[i]: length of the longest proper border of needle[0...i].
+        var failure = [Int](repeating: 0, count: needle.count)
+        var border = 0
+        for index in 1..<max(needle.count, 1) {
+            while border > 0 && needle[index] != needle[border] { border = failure[border - 1] }
+            if needle[index] == needle[border] { border += 1 }
+            failure[index] = border
+        }
+        var found: [Int] = []
+        var matched = 0
+        for (index, scalar) in text.enumerated() {
+            while matched > 0 && scalar != needle[matched] { matched = failure[matched - 1] }
+            if scalar == needle[matched] { matched += 1 }
+            if matched == needle.count {
+                found.append(index + 1 - needle.count)
+                if found.count == limit { break }
+                matched = 0   // non-overlapping: start afresh after a match
             }
         }
         return found
@@ -188,7 +197,34 @@ enum PythonText {
 
     // MARK: - Case
 
-    private static func isCased(_ scalar: Unicode.Scalar) -> Bool { scalar.properties.isCased }
+    private static func isCased(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar.isASCII { return (scalar >= "a" && scalar <= "z") || (scalar >= "A" && scalar <= "Z") }
+        return scalar.properties.isCased
+    }
+
+    /// Case mappings with an ASCII fast path: Unicode's full mappings are a table lookup and
+    /// a String per character, far too slow for long texts that are mostly ASCII.
+    private static func appendLowered(_ scalar: Unicode.Scalar, to out: inout String.UnicodeScalarView) {
+        if scalar.isASCII {
+            out.append(scalar >= "A" && scalar <= "Z" ? Unicode.Scalar(scalar.value + 32)! : scalar)
+        } else {
+            out.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
+        }
+    }
+
+    private static func appendUppered(_ scalar: Unicode.Scalar, to out: inout String.UnicodeScalarView) {
+        if scalar.isASCII {
+            out.append(scalar >= "a" && scalar <= "z" ? Unicode.Scalar(scalar.value - 32)! : scalar)
+        } else {
+            out.append(contentsOf: scalar.properties.uppercaseMapping.unicodeScalars)
+        }
+    }
+
+    private static func appendTitled(_ scalar: Unicode.Scalar, to out: inout String.UnicodeScalarView) {
+        if scalar.isASCII { appendUppered(scalar, to: &out) } else {
+            out.append(contentsOf: scalar.properties.titlecaseMapping.unicodeScalars)
+        }
+    }
 
     /// `str.lower()`: full lowercase mappings, with Greek capital sigma becoming final ς at a
     /// word end (Python's one context-dependent rule).
@@ -199,7 +235,7 @@ enum PythonText {
             if scalar.value == 0x03A3 {
                 out.append(isFinalSigma(items, index) ? "\u{03C2}" : "\u{03C3}")
             } else {
-                out.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
+                appendLowered(scalar, to: &out)
             }
         }
         return String(out)
@@ -216,7 +252,7 @@ enum PythonText {
 
     static func upper(_ text: String) -> String {
         var out = String.UnicodeScalarView()
-        for scalar in text.unicodeScalars { out.append(contentsOf: scalar.properties.uppercaseMapping.unicodeScalars) }
+        for scalar in text.unicodeScalars { appendUppered(scalar, to: &out) }
         return String(out)
     }
 
@@ -231,10 +267,10 @@ enum PythonText {
                     if scalar.value == 0x03A3 {
                         out.append(isFinalSigma(items, index) ? "\u{03C2}" : "\u{03C3}")
                     } else {
-                        out.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
+                        appendLowered(scalar, to: &out)
                     }
                 } else {
-                    out.append(contentsOf: scalar.properties.titlecaseMapping.unicodeScalars)
+                    appendTitled(scalar, to: &out)
                 }
                 previousCased = true
             } else {
@@ -249,9 +285,9 @@ enum PythonText {
     static func capitalize(_ text: String) -> String {
         guard let first = text.unicodeScalars.first else { return text }
         var out = String.UnicodeScalarView()
-        out.append(contentsOf: first.properties.titlecaseMapping.unicodeScalars)
+        appendTitled(first, to: &out)
         // The rest is lowered in the context of the whole string (a final sigma looks back).
-        let firstLowered = first.value == 0x03A3 ? 1 : first.properties.lowercaseMapping.unicodeScalars.count
+        let firstLowered = first.value == 0x03A3 || first.isASCII ? 1 : first.properties.lowercaseMapping.unicodeScalars.count
         out.append(contentsOf: scalars(lower(text)).dropFirst(firstLowered))
         return String(out)
     }
@@ -259,6 +295,11 @@ enum PythonText {
     static func isLower(_ text: String) -> Bool {
         var cased = false
         for scalar in text.unicodeScalars {
+            if scalar.isASCII {
+                if scalar >= "A" && scalar <= "Z" { return false }
+                if scalar >= "a" && scalar <= "z" { cased = true }
+                continue
+            }
             if scalar.properties.isUppercase || scalar.properties.generalCategory == .titlecaseLetter { return false }
             if scalar.properties.isLowercase { cased = true }
         }
@@ -268,6 +309,11 @@ enum PythonText {
     static func isUpper(_ text: String) -> Bool {
         var cased = false
         for scalar in text.unicodeScalars {
+            if scalar.isASCII {
+                if scalar >= "a" && scalar <= "z" { return false }
+                if scalar >= "A" && scalar <= "Z" { cased = true }
+                continue
+            }
             if scalar.properties.isLowercase || scalar.properties.generalCategory == .titlecaseLetter { return false }
             if scalar.properties.isUppercase { cased = true }
         }

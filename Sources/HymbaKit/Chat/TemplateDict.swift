@@ -6,6 +6,8 @@ struct TemplateDict {
     private(set) var values: [TemplateValue] = []
     private var positions: [DictKey: Int] = [:]
     private(set) var depth = 1
+    /// Keys' and values' weights and one per entry (an overestimate after a key is replaced).
+    private(set) var weight = 0
 
     var count: Int { keys.count }
 
@@ -21,6 +23,7 @@ struct TemplateDict {
             values.append(value)
         }
         depth = max(depth, 1 + max(key.depth, value.depth))
+        weight = TemplateValue.addWeights(weight, TemplateValue.addWeights(1, TemplateValue.addWeights(key.weight, value.weight)))
     }
 
     func value(for key: TemplateValue) throws -> TemplateValue? {

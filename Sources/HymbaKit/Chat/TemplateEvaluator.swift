@@ -49,6 +49,21 @@ final class TemplateEvaluator {
         }
     }
 
+    /// Charges for a value built or walked whole: strings by length, lists and dicts by size —
+    /// so that a loop appending to a growing string, or testing membership in a long list, pays
+    /// for the copying and scanning it causes rather than one step per iteration.
+    func chargeSize(_ value: TemplateValue) throws {
+        switch value {
+        case .string, .list, .tuple, .dict, .iterator, .range: try charge(value.weight / 8)
+        default: break
+        }
+    }
+
+    private func chargeSizes(_ arguments: TemplateArguments) throws {
+        for value in arguments.positional { try chargeSize(value) }
+        for (_, value) in arguments.keyword { try chargeSize(value) }
+    }
+
     private func descend(_ location: SourceLocation) throws {
         depth += 1
         guard depth <= limits.maximumEvaluationDepth else {
@@ -58,10 +73,19 @@ final class TemplateEvaluator {
         }
     }
 
-    /// Refuses a value nested deeper than the limit, whatever built it.
+    /// Refuses a value nested deeper, or a collection larger, than the limits, whatever built it.
     private func checked(_ value: TemplateValue, at location: SourceLocation) throws -> TemplateValue {
         if value.depth > limits.maximumValueDepth {
             throw TemplateFailure(kind: .limit, message: "a value nests deeper than \(limits.maximumValueDepth) levels", location: location)
+        }
+        let count: Int
+        switch value {
+        case let .list(sequence), let .tuple(sequence): count = sequence.items.count
+        case let .dict(dict): count = dict.count
+        default: count = 0
+        }
+        if count > limits.maximumCollectionCount {
+            throw TemplateFailure(kind: .limit, message: "a list would hold more than \(limits.maximumCollectionCount) items", location: location)
         }
         return value
     }
@@ -124,9 +148,12 @@ final class TemplateEvaluator {
         let iterable = try evaluate(loop.iterable, in: scope)
         var items = try at(loop.iterable.location) { () throws -> [TemplateValue] in
             if case .none = iterable { throw TemplateFailure.runtime("'NoneType' object is not iterable") }
-            return try iterable.elements()
+            // Paid before the items are made: a long string would become millions of them.
+            if case .iterator = iterable {} else { try charge(try iterable.length()) }
+            let items = try iterable.elements()
+            if case .iterator = iterable { try charge(items.count) }
+            return items
         }
-        try charge(items.count)
         if let condition = loop.condition {
             // The filter runs first, so loop.index and loop.length count only the kept items.
             items = try items.filter { item in
@@ -197,7 +224,10 @@ final class TemplateEvaluator {
             for pair in pairs {
                 let key = try evaluate(pair.key, in: scope)
                 let value = try evaluate(pair.value, in: scope)
-                try at(pair.key.location) { try dict.set(key, value) }
+                try at(pair.key.location) {
+                    try chargeSize(key)
+                    try dict.set(key, value)
+                }
             }
             return try checked(.dict(dict), at: location)
         case let .attribute(base, name):
@@ -206,23 +236,43 @@ final class TemplateEvaluator {
         case let .item(base, index):
             let value = try evaluate(base, in: scope)
             let key = try evaluate(index, in: scope)
-            return try at(location) { try TemplateAccess.item(value, key) }
+            return try at(location) { () throws -> TemplateValue in
+                // Indexing text walks it (characters are not fixed-width); lists index directly.
+                if case .string = value { try chargeSize(value) }
+                try chargeSize(key)
+                return try TemplateAccess.item(value, key)
+            }
         case let .slice(base, start, stop, step):
             let value = try evaluate(base, in: scope)
             let bounds = try [start, stop, step].map { try $0.map { try evaluate($0, in: scope) } }
-            return try at(location) { try TemplateAccess.slice(value, start: bounds[0], stop: bounds[1], step: bounds[2]) }
+            return try at(location) { () throws -> TemplateValue in
+                if case .string = value { try chargeSize(value) }
+                let result = try TemplateAccess.slice(value, start: bounds[0], stop: bounds[1], step: bounds[2])
+                try chargeSize(result)
+                return result
+            }
         case let .call(callee, arguments):
             let function = try evaluate(callee, in: scope)
             let values = try evaluateArguments(arguments, in: scope)
-            return try checked(try at(location) { try call(function, values, at: location) }, at: location)
+            try at(location) { try chargeSizes(values) }
+            let result = try checked(try at(location) { try call(function, values, at: location) }, at: location)
+            try at(location) { try chargeSize(result) }
+            return result
         case let .filter(base, name, arguments):
             let value = try evaluate(base, in: scope)
             let values = try evaluateArguments(arguments, in: scope)
-            return try checked(try at(location) { try TemplateFilters.apply(name, to: value, values, evaluator: self) }, at: location)
+            try at(location) { try chargeSizes(values) }
+            let result = try checked(try at(location) { try TemplateFilters.apply(name, to: value, values, evaluator: self) }, at: location)
+            try at(location) { try chargeSize(result) }
+            return result
         case let .test(base, name, arguments, negated):
             let value = try evaluate(base, in: scope)
             let values = try evaluateArguments(arguments, in: scope)
-            let result = try at(location) { try TemplatePredicates.apply(name, to: value, values, evaluator: self) }
+            let result = try at(location) { () throws -> Bool in
+                try chargeSize(value)
+                try chargeSizes(values)
+                return try TemplatePredicates.apply(name, to: value, values, evaluator: self)
+            }
             return .bool(result != negated)
         case let .not(operand):
             return .bool(!(try evaluate(operand, in: scope).isTruthy))
@@ -235,14 +285,18 @@ final class TemplateEvaluator {
         case let .binary(operation, left, right):
             let a = try evaluate(left, in: scope)
             let b = try evaluate(right, in: scope)
-            return try checked(try at(location) { try TemplateOperators.binary(operation, a, b, limits: limits) }, at: location)
+            let result = try checked(try at(location) { try TemplateOperators.binary(operation, a, b, limits: limits) }, at: location)
+            try at(location) { try chargeSize(result) }
+            return result
         case let .concat(operands):
             var builder = TextBuilder(limit: limits.maximumStringLength)
             for operand in operands {
                 let value = try evaluate(operand, in: scope)
                 try at(operand.location) { try builder.append(try value.text(limit: limits.maximumStringLength)) }
             }
-            return .string(builder.result)
+            let result = TemplateValue.string(builder.result)
+            try at(location) { try chargeSize(result) }
+            return result
         case let .and(left, right):
             let a = try evaluate(left, in: scope)
             return a.isTruthy ? try evaluate(right, in: scope) : a
@@ -253,7 +307,12 @@ final class TemplateEvaluator {
             var left = try evaluate(first, in: scope)
             for (operation, operand) in rest {
                 let right = try evaluate(operand, in: scope)
-                guard try at(operand.location, { try TemplateOperators.compare(operation, left, right) }) else { return .bool(false) }
+                let holds = try at(operand.location) { () throws -> Bool in
+                    try chargeSize(left)
+                    try chargeSize(right)
+                    return try TemplateOperators.compare(operation, left, right)
+                }
+                guard holds else { return .bool(false) }
                 left = right
             }
             return .bool(true)

@@ -31,15 +31,8 @@ enum TemplateFilters {
                       evaluator: TemplateEvaluator) throws -> TemplateValue {
         let limits = evaluator.limits
         func text(_ value: TemplateValue) throws -> String { try value.text(limit: limits.maximumStringLength) }
-        func work(_ value: TemplateValue) throws {
-            switch value {
-            case let .string(string): try evaluator.charge(1 + string.utf8.count / 64)
-            case let .list(sequence), let .tuple(sequence): try evaluator.charge(1 + sequence.items.count)
-            case let .dict(dict): try evaluator.charge(1 + dict.count)
-            default: try evaluator.charge()
-            }
-        }
-        try work(value)
+        try evaluator.charge()
+        try evaluator.chargeSize(value)
         switch name {
         case "abs":
             try arguments.check(name, accepts: [])
@@ -74,6 +67,9 @@ enum TemplateFilters {
             return value.isUndefined || (boolean && !value.isTruthy) ? fallback : value
         case "dictsort":
             try arguments.check(name, accepts: ["case_sensitive", "by", "reverse"])
+            if case let .dict(dict) = value {
+                try evaluator.charge((dict.weight / 8 + dict.count) * (Int.bitWidth - dict.count.leadingZeroBitCount))
+            }
             return try dictsort(value, arguments)
         case "first":
             try arguments.check(name, accepts: [])
@@ -169,6 +165,8 @@ enum TemplateFilters {
             let caseSensitive = arguments.value(1, "case_sensitive")?.isTruthy ?? false
             let attribute = arguments.value(2, "attribute")
             let items = try value.elements()
+            // Python's sort compares about n log n times, each as costly as the items are big.
+            try evaluator.charge((value.weight / 8 + items.count) * (Int.bitWidth - items.count.leadingZeroBitCount))
             let keys = try items.map { try sortKey($0, attribute: attribute, caseSensitive: caseSensitive) }
             return .list(try stableSort(items, keys: keys, reverse: reverse))
         case "unique":

@@ -18,7 +18,8 @@ public struct TemplateLimits: Equatable, Sendable {
     /// template. The chat file parser alone allows 512.
     public var maximumValueDepth: Int
     /// Work units for one render: one per expression evaluated or tag executed, plus one per
-    /// element a filter or method walks through.
+    /// item and per 8 bytes of text that a filter, method or operator walks or builds (about a
+    /// third of a microsecond each, so the default is a second or so of work at most).
     public var maximumSteps: Int
     /// Length of the rendered text and of any string built on the way, in Unicode scalars.
     public var maximumStringLength: Int
@@ -31,9 +32,9 @@ public struct TemplateLimits: Equatable, Sendable {
                 maximumNesting: Int = 100,
                 maximumEvaluationDepth: Int = 1000,
                 maximumValueDepth: Int = 600,
-                maximumSteps: Int = 20_000_000,
-                maximumStringLength: Int = 16 << 20,
-                maximumCollectionCount: Int = 1 << 20,
+                maximumSteps: Int = 2_000_000,
+                maximumStringLength: Int = 1 << 20,
+                maximumCollectionCount: Int = 1 << 18,
                 maximumRange: Int = 100_000) {
         self.maximumSourceLength = maximumSourceLength
         self.maximumNesting = maximumNesting

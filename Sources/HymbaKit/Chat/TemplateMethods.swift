@@ -21,15 +21,14 @@ enum TemplateMethods {
 
     static func call(_ name: String, on receiver: TemplateValue, _ arguments: TemplateArguments,
                      evaluator: TemplateEvaluator) throws -> TemplateValue {
+        try evaluator.charge()
+        try evaluator.chargeSize(receiver)
         switch receiver {
         case let .string(text):
-            try evaluator.charge(1 + PythonText.length(text) / 64)
             return try stringMethod(name, text, arguments, evaluator: evaluator)
         case let .dict(dict):
-            try evaluator.charge(1 + dict.count)
             return try dictMethod(name, dict, arguments)
         case let .list(sequence), let .tuple(sequence):
-            try evaluator.charge(1 + sequence.items.count)
             return try sequenceMethod(name, sequence.items, arguments)
         case let .loop(loop):
             guard !arguments.positional.isEmpty else { throw TemplateFailure.runtime("no items for cycling given") }

@@ -50,6 +50,26 @@ enum TemplateValue {
         }
     }
 
+    /// How much there is to walk in the value: a string's UTF-8 bytes, a collection's items
+    /// plus their own weight (saturating). Cached in collections, so it costs nothing to ask;
+    /// the evaluator charges work by it, which keeps `[long_text] * 100000` from looking cheap.
+    var weight: Int {
+        switch self {
+        case let .string(text): return text.utf8.count
+        case let .list(sequence), let .tuple(sequence): return sequence.weight
+        case let .dict(dict): return dict.weight
+        case let .range(start, stop, step): return TemplateValue.rangeCount(start, stop, step)
+        case let .iterator(iterator): return iterator.weight
+        default: return 1
+        }
+    }
+
+    /// `a + b` for weights, stopping at Int.max.
+    static func addWeights(_ a: Int, _ b: Int) -> Int {
+        let (sum, overflowed) = a.addingReportingOverflow(b)
+        return overflowed ? Int.max : sum
+    }
+
     /// Python's type name, for error messages.
     var typeName: String {
         switch self {
@@ -223,9 +243,18 @@ struct TemplateSequence {
     /// views print, compare and index differently from lists (`dict_items([('a', 1)])`).
     let view: DictView?
 
+    /// The items' weights and one per item (see `TemplateValue.weight`).
+    let weight: Int
+
     init(_ items: [TemplateValue], view: DictView? = nil) {
         self.items = items
-        self.depth = 1 + (items.map(\.depth).max() ?? 0)
+        var depth = 0, weight = items.count
+        for item in items {
+            depth = max(depth, item.depth)
+            weight = TemplateValue.addWeights(weight, item.weight)
+        }
+        self.depth = 1 + depth
+        self.weight = weight
         self.view = view
     }
 }
@@ -270,10 +299,12 @@ final class TemplateIterator {
     private var position = 0
     /// Python's type: "generator", "list_reverseiterator", ...
     let typeName: String
+    let weight: Int
 
     init(_ items: [TemplateValue], typeName: String = "generator") {
         self.items = items
         self.typeName = typeName
+        self.weight = TemplateSequence(items).weight
     }
 
     func next() -> TemplateValue? {
