@@ -131,12 +131,12 @@ enum TemplateFilters {
             return .string(title(try text(value)))
         case "trim":
             try arguments.check(name, accepts: ["chars"])
-            let characters = arguments.value(0, "chars")
-            guard characters == nil || characters!.isNone || { if case .string = characters! { return true }; return false }() else {
-                throw TemplateFailure.runtime("strip arg must be None or str")
-            }
             var set: String?
-            if case let .string(chars)? = characters { set = chars }
+            switch arguments.value(0, "chars") {
+            case nil, .none?: set = nil
+            case let .string(chars)?: set = chars
+            default: throw TemplateFailure.runtime("strip arg must be None or str")
+            }
             return .string(PythonText.strip(try text(value), characters: set))
         case "replace":
             try arguments.check(name, accepts: ["old", "new", "count"])
@@ -477,8 +477,8 @@ enum TemplateFilters {
             }
             return .int(truncated)
         case let .string(text):
-            if let parsed = parsePythonInteger(text, base: base) { return .int(parsed) }
-            if let number = parsePythonFloat(text), number.isFinite, let truncated = Int(exactly: number.rounded(.towardZero)) {
+            if let parsed = PythonNumbers.parseInteger(text, base: base) { return .int(parsed) }
+            if let number = PythonNumbers.parseFloat(text), number.isFinite, let truncated = Int(exactly: number.rounded(.towardZero)) {
                 return .int(truncated)
             }
             return fallback
@@ -493,89 +493,8 @@ enum TemplateFilters {
         case let .bool(flag): return .float(flag ? 1 : 0)
         case let .int(number): return .float(Double(number))
         case .float: return value
-        case let .string(text): return parsePythonFloat(text).map(TemplateValue.float) ?? fallback
+        case let .string(text): return PythonNumbers.parseFloat(text).map(TemplateValue.float) ?? fallback
         default: return fallback
         }
-    }
-
-    /// Python's `int(text, base)` for bases 2–36 and 0: whitespace around, a sign, single
-    /// underscores between digits, a 0b/0o/0x prefix when the base allows it.
-    static func parsePythonInteger(_ text: String, base: Int) -> Int? {
-        var body = PythonText.strip(text, characters: nil)
-        var negative = false
-        if body.hasPrefix("-") || body.hasPrefix("+") {
-            negative = body.hasPrefix("-")
-            body.removeFirst()
-        }
-        var radix = base
-        let lower = body.lowercased()
-        for (prefix, prefixRadix) in [("0b", 2), ("0o", 8), ("0x", 16)] where lower.hasPrefix(prefix) && (base == 0 || base == prefixRadix) {
-            radix = prefixRadix
-            body = String(body.dropFirst(2))
-            if body.hasPrefix("_") { body.removeFirst() }
-        }
-        if radix == 0 {
-            radix = 10
-            if body.count > 1, body.hasPrefix("0"), body.contains(where: { $0 != "0" && $0 != "_" }) { return nil }
-        }
-        guard (2...36).contains(radix), !body.isEmpty, !body.hasPrefix("_"), !body.hasSuffix("_"), !body.contains("__") else { return nil }
-        guard body.unicodeScalars.allSatisfy({ $0.isASCII }), let magnitude = Int(body.replacingOccurrences(of: "_", with: ""), radix: radix) else {
-            return nil
-        }
-        return negative ? -magnitude : magnitude
-    }
-
-    /// Python's `float(text)`: decimal and exponent forms with underscores, inf, nan, infinity.
-    static func parsePythonFloat(_ text: String) -> Double? {
-        let body = PythonText.strip(text, characters: nil)
-        guard !body.isEmpty, body.unicodeScalars.allSatisfy({ $0.isASCII }) else { return nil }
-        var unsigned = Substring(body)
-        var sign = 1.0
-        if unsigned.hasPrefix("-") || unsigned.hasPrefix("+") {
-            sign = unsigned.hasPrefix("-") ? -1 : 1
-            unsigned = unsigned.dropFirst()
-        }
-        switch unsigned.lowercased() {
-        case "inf", "infinity": return sign * .infinity
-        case "nan": return .nan
-        default: break
-        }
-        // Digits, optionally one point, optionally an exponent; underscores only between digits.
-        let characters = Array(unsigned)
-        var index = 0
-        var digits = ""
-        func digitRun() -> Bool {
-            guard index < characters.count, characters[index].isASCII, characters[index].isNumber else { return false }
-            while index < characters.count {
-                if characters[index].isASCII, characters[index].isNumber {
-                    digits.append(characters[index])
-                    index += 1
-                } else if characters[index] == "_", index + 1 < characters.count, characters[index + 1].isASCII, characters[index + 1].isNumber {
-                    index += 1
-                } else {
-                    break
-                }
-            }
-            return true
-        }
-        let whole = digitRun()
-        var fraction = false
-        if index < characters.count, characters[index] == "." {
-            digits.append(".")
-            index += 1
-            fraction = digitRun()
-        }
-        guard whole || fraction else { return nil }
-        if index < characters.count, characters[index] == "e" || characters[index] == "E" {
-            digits.append("e")
-            index += 1
-            if index < characters.count, characters[index] == "+" || characters[index] == "-" {
-                digits.append(characters[index])
-                index += 1
-            }
-            guard digitRun() else { return nil }
-        }
-        guard index == characters.count, let value = Double(digits) else { return nil }
-        return sign * value
     }
 }

@@ -135,7 +135,7 @@ enum TemplateJSON {
     private static func floatText(_ number: Double) -> String {
         if number.isNaN { return "NaN" }
         if number.isInfinite { return number < 0 ? "-Infinity" : "Infinity" }
-        return PythonText.floatRepr(number)
+        return PythonNumbers.floatRepr(number)
     }
 
     /// JSON object keys must be text; Python converts numbers, booleans and None.

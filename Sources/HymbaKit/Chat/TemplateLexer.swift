@@ -427,7 +427,7 @@ struct TemplateLexer {
                 }
             }
             if isFloat {
-                let literal = text(index..<end).replacingOccurrences(of: "_", with: "")
+                let literal = text(index..<end).filter { $0 != "_" }
                 guard let value = Double(literal) else {
                     throw TemplateFailure.syntax("invalid number \(literal)", at: location(index))
                 }
@@ -469,7 +469,7 @@ struct TemplateLexer {
         } else {
             end = digitRun(at: index)!
         }
-        let digits = text(digitsStart..<end).replacingOccurrences(of: "_", with: "")
+        let digits = text(digitsStart..<end).filter { $0 != "_" }
         guard let value = Int(digits, radix: radix) else {
             throw TemplateFailure(kind: .unsupported, message: "the integer \(text(index..<end)) (beyond 64 bits)", location: location(index))
         }
