@@ -22,9 +22,14 @@ struct Trace: ParsableCommand {
         Hook points: \(HookPoint.allCases.map(\.rawValue).joined(separator: ", ")).
         See docs/probes.md for every shape and formula.
 
+        The prompt is --ids, --text, --text-file or --chat (a conversation rendered with the \
+        model's chat template, as Hugging Face's apply_chat_template does; see docs/chat.md).
+
         Examples:
           hymba-lens trace models/hymba-tiny --ids 1,450,4996 --record all --out rec.safetensors
           hymba-lens trace models/hymba-tiny --text "The quick brown fox" --record attn_probs@0 --out fox.safetensors
+          hymba-lens trace models/hymba-tiny --chat chat.json --add-generation-prompt \\
+              --record attn_mass --out chat.safetensors
         """)
 
     @Argument(help: ArgumentHelp("Checkpoint folder (config.json + model.safetensors or shards).", valueName: "model-dir"))
