@@ -24,6 +24,8 @@ let package = Package(
         target("FuzzTokenizerJSON"),
         target("FuzzTokenize"),
         target("FuzzRecordingPlan"),
+        target("FuzzChatTemplate"),
+        target("FuzzChatFile"),
     ],
     swiftLanguageModes: [.v5]
 )

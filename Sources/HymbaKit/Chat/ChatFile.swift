@@ -149,12 +149,14 @@ public struct ChatFile: @unchecked Sendable {
     /// - Throws: `ChatError.unreadableChatFile` or `ChatError.invalidChatFile`.
     public static func read(path: String) throws -> ChatFile {
         if path == "-" {
-            return try ChatFile(data: FileHandle.standardInput.readDataToEndOfFile(), source: "standard input")
+            return try ChatFile(data: try readStandardInput(limit: FileSizeLimit.json), source: "standard input")
         }
         let url = URL(fileURLWithPath: path)
         let data: Data
         do {
-            data = try Data(contentsOf: url)
+            data = try readFile(url, limit: FileSizeLimit.json)
+        } catch let error as FileTooLarge {
+            throw error
         } catch {
             throw ChatError.unreadableChatFile(path: path, reason: readFailureReason(url, error))
         }

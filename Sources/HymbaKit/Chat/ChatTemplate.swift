@@ -97,7 +97,9 @@ public struct ChatTemplate: @unchecked Sendable {
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
         let data: Data
         do {
-            data = try Data(contentsOf: url)
+            data = try readFile(url, limit: FileSizeLimit.json)
+        } catch let error as FileTooLarge {
+            throw error
         } catch {
             throw ChatError.invalidTokenizerConfig(path: url.path, reason: "cannot be read: \(readFailureReason(url, error))")
         }
