@@ -7,7 +7,7 @@ struct Trace: ParsableCommand {
         abstract: "Run one prompt through a model and record its internals to a safetensors file.",
         discussion: """
         Writes the recorded tensors as F32 safetensors (input_ids as I64) and a JSON manifest beside \
-        it (rec.safetensors → rec.json) naming the model, its config digest, the tokens (ids and \
+        it (rec.safetensors → rec.manifest.json) naming the model, its config digest, the tokens (ids and \
         strings) and the plan. Open the file with safetensors.numpy.load_file.
 
         Keys are layers.{i}.{point}, plus input_ids and logits. Dimensions: T = M + n positions \
@@ -53,6 +53,7 @@ struct Trace: ParsableCommand {
     func run() throws {
         // Everything cheap is checked before the weights are widened.
         let outURL = try OutputPath.check(out, extensions: ["safetensors"])
+        try Recording.checkManifestPath(for: outURL)
         let checkpoint = try Checkpoint(path: self.model)
         let channels = try ssmAttentionChannels.map {
             try PromptOptions.parseIntegers($0, option: "--ssm-attn-channels", noun: "SSM channel", article: "an")

@@ -15,7 +15,7 @@ final class TraceCommandTests: XCTestCase {
         let out = directory.appendingPathComponent("rec.safetensors")
         let result = try CLI.run(["trace", fixture.path, "--ids", "1,45,77,122", "--record", "all", "--out", out.path])
         XCTAssertEqual(result.status, 0, result.stderr)
-        let manifestURL = directory.appendingPathComponent("rec.json")
+        let manifestURL = directory.appendingPathComponent("rec.manifest.json")
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: manifestURL)) as! [String: Any]
         let tensors = manifest["tensors"] as! [[String: Any]]
         let shapes = Dictionary(uniqueKeysWithValues: tensors.map { ($0["name"] as! String, $0["shape"] as! [Int]) })
@@ -33,14 +33,34 @@ final class TraceCommandTests: XCTestCase {
         XCTAssertEqual((manifest["tokens"] as! [String: Any])["ids"] as! [Int], [1, 45, 77, 122])
         XCTAssertEqual(manifest["meta_tokens"] as? Int, 4)
         XCTAssertEqual((manifest["config_sha256"] as? String)?.count, 64)
-        XCTAssertEqual(CLI.contents(of: directory), ["rec.json", "rec.safetensors"])
+        XCTAssertEqual(CLI.contents(of: directory), ["rec.manifest.json", "rec.safetensors"])
+    }
+
+    /// Found by running every --help example in order: a trace to chat.safetensors wrote its
+    /// manifest over the user's chat.json. The manifest now has its own name, and a file of the
+    /// user's at that name is refused, never replaced.
+    func testTheManifestNeverReplacesAUserFile() throws {
+        let fixture = CLI.parity.appendingPathComponent("tiny-bf16")
+        let chat = directory.appendingPathComponent("chat.json")
+        try Data(#"{"messages": []}"#.utf8).write(to: chat)
+        let first = try CLI.run(["trace", fixture.path, "--ids", "1,5", "--record", "logits", "--out", directory.appendingPathComponent("chat.safetensors").path])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertEqual(try String(contentsOf: chat, encoding: .utf8), #"{"messages": []}"#)
+        let theirs = directory.appendingPathComponent("notes.manifest.json")
+        try Data("mine".utf8).write(to: theirs)
+        let out = directory.appendingPathComponent("notes.safetensors")
+        assertFails(try CLI.run(["trace", fixture.path, "--ids", "1,5", "--record", "logits", "--out", out.path]), mentioning: "not a hymba-lens manifest")
+        XCTAssertEqual(try String(contentsOf: theirs, encoding: .utf8), "mine")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
+        let again = try CLI.run(["trace", fixture.path, "--ids", "1,5", "--record", "logits", "--out", directory.appendingPathComponent("chat.safetensors").path])
+        XCTAssertEqual(again.status, 0, "an earlier recording's manifest is replaced: \(again.stderr)")
     }
 
     func testRecordListRecordsOnlyThoseKeys() throws {
         let out = directory.appendingPathComponent("r.safetensors")
         let result = try CLI.run(["trace", CLI.bundledModel.path, "--text", "Hello world", "--record", "logits,hidden@5", "--out", out.path])
         XCTAssertEqual(result.status, 0, result.stderr)
-        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("r.json"))) as! [String: Any]
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("r.manifest.json"))) as! [String: Any]
         XCTAssertEqual((manifest["tensors"] as! [[String: Any]]).map { $0["name"] as! String }, ["logits", "layers.5.hidden"])
         XCTAssertEqual((manifest["tokens"] as! [String: Any])["strings"] as! [String], ["<s>", "▁Hello", "▁world"])
     }
