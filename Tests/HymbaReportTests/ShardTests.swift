@@ -47,16 +47,25 @@ final class ShardTests: XCTestCase {
         XCTAssertEqual(ShardAssignment.assign(work: [1, 2], count: 4).map(\.count), [1, 1, 0, 0], "more shards than passages")
     }
 
-    /// The report's defaults by model size: today's 10 and 10 on the bundled model; branch
-    /// ablations on a few passages and no head ablations on the 32-layer 1.5B, within the budget.
+    /// The report's defaults by model size on the bundled domains: today's 10 and 10 on the
+    /// bundled model; on the 32-layer 1.5B branch ablations on a few passages per domain and no
+    /// head ablations, within the budget at the reference speed.
     func testAblationDefaultsByModelSize() throws {
-        let domains = [[Int]](repeating: [Int](repeating: 126, count: 30), count: 3)
-        let tiny = AblationDefaults.choose(config: try Checkpoint(directory: FixtureFiles.bundledModel).config, tokenCounts: domains)
+        let checkpoint = try Checkpoint(directory: FixtureFiles.bundledModel)
+        let tokenizer = try Tokenizer(directory: FixtureFiles.bundledModel)
+        let domains = try ["article", "math", "code"].map { name in
+            try Corpus.load(name: name, path: FixtureFiles.domains.appendingPathComponent("\(name).txt").path, tokenizer: tokenizer,
+                            config: checkpoint.config, maxPassages: nil, maxTokens: nil).passages.map(\.count)
+        }
+        let tiny = AblationDefaults.choose(config: checkpoint.config, tokenCounts: domains)
         XCTAssertEqual([tiny.branchPassages, tiny.headPassages], [10, 10])
         let big = try HymbaConfig(json: Data(contentsOf: FixtureFiles.hymba15BConfig), path: "hymba-1.5b-base.json")
         let choice = AblationDefaults.choose(config: big, tokenCounts: domains)
+        print("1.5B defaults on the bundled domains: branches \(choice.branchPassages), heads \(choice.headPassages) per domain, \(Int(choice.referenceSeconds)) s at the reference speed")
         XCTAssertEqual(choice.headPassages, 0)
         XCTAssertGreaterThan(choice.branchPassages, 0)
         XCTAssertLessThanOrEqual(choice.referenceSeconds, AblationDefaults.budgetSeconds)
+        let more = AblationDefaults.choose(config: big, tokenCounts: domains.map { $0 + $0 })
+        XCTAssertLessThan(more.branchPassages, choice.branchPassages, "longer prompt sets leave less room for ablations")
     }
 }

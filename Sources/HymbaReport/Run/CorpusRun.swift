@@ -249,6 +249,9 @@ struct PassageLoop {
         guard let first = remaining.first else { return }
         let firstNeeds = needs[first.global], ids = self.ids(first)
         let start = Date()
+        // Once-per-model work (the meta tokens' cached prefix) would otherwise inflate the first
+        // timing: a one-token pass does it before anything is timed.
+        _ = try model.forward(ids: [ids[0]], logitRows: .last)
         var withMeta: PassageRecording?, withoutMeta: PassageRecording?
         if let (recording, seconds) = try record(firstNeeds.withMeta, ids: ids, on: model) {
             withMeta = recording
