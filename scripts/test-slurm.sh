@@ -10,6 +10,15 @@
 #   HYMBA_LENS=.build/release/hymba-lens scripts/test-slurm.sh
 #   KEEP=1 scripts/test-slurm.sh             # keep the work folder for a look
 #
+# The same run on another model and options, e.g. the 32-layer 1.5B shape with a few passages,
+# one shard at a time on a 2-core machine (each needs the whole machine and ~7 GB):
+#   hymba-lens init --config models/configs/hymba-1.5b-base.json --out /tmp/h32
+#   cp models/hymba-tiny/tokenizer* models/hymba-tiny/special_tokens_map.json /tmp/h32/
+#   MODEL=/tmp/h32 SHARD_CPUS=2 SHARD_MEMORY=9G RUN_OPTIONS="--max-passages 1 --max-tokens 128" \
+#       SLURM_TEST_TIMEOUT=7200 HYMBA_LENS=.build/release/hymba-lens scripts/test-slurm.sh
+# It prints each shard's passages and wall time (Slurm's start and end), the merge's and the
+# single-process run's.
+#
 # Needs root. Installs slurm-wlm and munge from Debian when they are missing. It uses its own
 # munge key, socket, ports and state folders under a temporary folder, so it neither needs nor
 # touches a Slurm or munge already configured on the machine.
@@ -160,22 +169,26 @@ wait_for 60 node_idle || { say "node $host did not become idle: $(sinfo -h -o '%
 say "Slurm is up: node $host, $cpus CPUs, ${memory} MB (slurmctld port $port)"
 
 # --- The run: the bundled model and domains, cut short to keep the test quick.
-run_options=(--max-passages 3 --max-tokens 40 --branch-ablation-passages 2 --head-ablation-passages 1 --permutations 200)
+model=${MODEL:-models/hymba-tiny}
+read -r -a run_options <<< "${RUN_OPTIONS:---max-passages 3 --max-tokens 40 --branch-ablation-passages 2 --head-ablation-passages 1 --permutations 200}"
+run_options=("$model" "${run_options[@]}")
+shard_cpus=${SHARD_CPUS:-1}
+shard_memory=${SHARD_MEMORY:-1G}
 cat > "$work/shard.sbatch" <<EOF
 #!/bin/bash
 #SBATCH --job-name=hymba-shard
-#SBATCH --cpus-per-task=1
-#SBATCH --mem=1G
+#SBATCH --cpus-per-task=$shard_cpus
+#SBATCH --mem=$shard_memory
 #SBATCH --output=$work/shard-%a.log
 set -euo pipefail
 cd "$root"
-exec "$bin" report ${run_options[*]} --shard auto --resume --out "$work/parts/\$SLURM_ARRAY_TASK_ID"
+exec "$bin" report $(printf "%q " "${run_options[@]}")--shard auto --resume --out "$work/parts/\$SLURM_ARRAY_TASK_ID"
 EOF
 cat > "$work/merge.sbatch" <<EOF
 #!/bin/bash
 #SBATCH --job-name=hymba-merge
 #SBATCH --cpus-per-task=1
-#SBATCH --mem=1G
+#SBATCH --mem=2G
 #SBATCH --output=$work/merge.log
 set -euo pipefail
 cd "$root"
@@ -207,13 +220,23 @@ while true; do
 done
 check_time
 say "shards and merge finished in $(( $(date +%s) - merge_start ))s"
+# Wall time of a job from Slurm's own start and end times.
+job_seconds() {
+    local times start end
+    times=$(scontrol show job "$1" | tr ' ' '\n' | sed -n 's/^\(StartTime\|EndTime\)=//p' | tr '\n' ' ')
+    start=$(date -d "${times%% *}" +%s); end=$(date -d "$(echo "$times" | cut -d' ' -f2)" +%s)
+    echo $((end - start))
+}
 for i in 1 2 3; do
-    line=$(grep -h "report (shard $i/3): [0-9]* passages" "$work/shard-$i.log") || { say "shard $i left no summary line"; exit 1; }
-    say "  $line"
+    passages=$(sed -n 's/.*"passages": \([0-9]*\).*/\1/p' "$work/parts/$i/part.json" | head -n 1)
+    say "  shard $i/3: ${passages:-?} passages, $(job_seconds "${array}_$i")s wall (job ${array}_$i)"
 done
+say "  merge: $(job_seconds "$merge")s wall (job $merge)"
 
 # --- The single-process run to compare with.
+single_start=$(date +%s)
 "$bin" report "${run_options[@]}" --quiet --out "$work/single"
+say "  single process: $(( $(date +%s) - single_start ))s wall"
 
 cd "$work"
 tables=$(cd single && find . -name '*.json' -o -name '*.csv' | grep -v '^./summary.json$' | sort)
