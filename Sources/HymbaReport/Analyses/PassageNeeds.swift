@@ -38,15 +38,19 @@ public struct PassageNeeds: Equatable, Sendable {
         for ablation in other.ablations where seen.insert(ablation).inserted { ablations.append(ablation) }
     }
 
-    /// The recording plan of one variant (nil when nothing is recorded on it).
-    static func plan(_ points: [HookPoint: Layers], config: HymbaConfig) throws -> RecordingPlan? {
-        guard !points.isEmpty else { return nil }
-        let items = points.keys.sorted { $0.rawValue < $1.rawValue }.map { point -> String in
+    /// The recording-plan text of one variant's points ("attn_mass,meta_attn_received@3,5").
+    static func specification(_ points: [HookPoint: Layers]) -> String {
+        points.keys.sorted { $0.rawValue < $1.rawValue }.map { point -> String in
             switch points[point]! {
             case .all: return point.rawValue
             case .some(let layers): return point.rawValue + "@" + layers.sorted().map(String.init).joined(separator: ",")
             }
-        }
-        return try RecordingPlan(items.joined(separator: ","), config: config)
+        }.joined(separator: ",")
+    }
+
+    /// The recording plan of one variant (nil when nothing is recorded on it).
+    static func plan(_ points: [HookPoint: Layers], config: HymbaConfig) throws -> RecordingPlan? {
+        guard !points.isEmpty else { return nil }
+        return try RecordingPlan(specification(points), config: config)
     }
 }

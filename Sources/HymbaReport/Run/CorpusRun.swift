@@ -155,11 +155,12 @@ public final class CorpusRun {
         }
 
         let header = journal.header
-        let run = try header.description()
-        let names = RunDescription(config: run.config, modelPath: request.modelPath, domains: draft.domains, normWeights: run.normWeights)
+        // The journal's model facts, with this process's paths (a resumed run may see them moved).
+        let stored = try header.description()
+        let run = RunDescription(config: stored.config, modelPath: request.modelPath, domains: draft.domains, normWeights: stored.normWeights)
         var analyses = request.analyses
         for record in journal.records.sorted(by: { $0.passage < $1.passage }) {
-            for (i, partial) in record.partials.enumerated() { try analyses[i].absorb(partial.bytes, run: names) }
+            for (i, partial) in record.partials.enumerated() { try analyses[i].absorb(partial.bytes, run: run) }
         }
         let done = Set(journal.records.map(\.passage))
         let own = header.ownPassages
@@ -168,7 +169,7 @@ public final class CorpusRun {
         let loopStart = Date()
         if !remaining.isEmpty {
             let loaded = try model ?? request.loadModel()
-            var loop = PassageLoop(model: loaded, run: names, analyses: analyses, corpora: request.corpora, needs: allNeeds,
+            var loop = PassageLoop(model: loaded, run: run, analyses: analyses, corpora: request.corpora, needs: allNeeds,
                                    progress: progress, journal: journal)
             try loop.calibrateAndPlan(remaining: remaining, own: own, header: header, notes: request.planNotes, label: label,
                                       quiet: request.quiet)
@@ -178,7 +179,7 @@ public final class CorpusRun {
         } else {
             note("\(label): all \(own.count) passages are in the journal; writing the outputs")
         }
-        return Result(analyses: analyses, run: names, header: header, journal: journal,
+        return Result(analyses: analyses, run: run, header: header, journal: journal,
                       computed: remaining.count, journaled: own.count - remaining.count,
                       loopSeconds: Date().timeIntervalSince(loopStart))
     }
@@ -227,7 +228,7 @@ struct PassageLoop {
 
     private mutating func plan(_ points: [HookPoint: PassageNeeds.Layers], on model: HymbaModel) throws -> RecordingPlan? {
         guard !points.isEmpty else { return nil }
-        let key = "\(model.config.memoryTokens)|" + points.keys.map(\.rawValue).sorted().joined(separator: ",") + "|\(points.values.map { "\($0)" }.sorted())"
+        let key = "M=\(model.config.memoryTokens) " + PassageNeeds.specification(points)
         if let plan = plans[key] { return plan }
         let plan = try PassageNeeds.plan(points, config: model.config)
         plans[key] = plan
