@@ -48,6 +48,8 @@ final class AblationTests: XCTestCase {
         let destination = parent.appendingPathComponent("report")
         try FileManager.default.createDirectory(at: destination, withIntermediateDirectories: true)
         try Data("old".utf8).write(to: destination.appendingPathComponent("old.txt"))
+        // old.txt is an earlier run's file (the folder's mark says so), so a commit may replace it.
+        try OutputFolder.markerData(files: ["old.txt"]).write(to: destination.appendingPathComponent(OutputFolder.markerName))
 
         let abandoned = try StagingDirectory(destination: destination)
         try Data("x".utf8).write(to: try abandoned.url(for: "figs/a.txt"))
