@@ -27,7 +27,7 @@ struct Report: ParsableCommand {
         --head-ablation-passages (N per domain, or 'all') say on how many leading passages of each \
         domain each runs; --roles-passages sets both. The defaults depend on the model's size: as \
         many passages as fit about 45 minutes on a 2-core machine, at most 10 per domain (the \
-        bundled model: 10 and 10; Hymba-1.5B: branches on a few, heads on none). The plan and an \
+        bundled model: 10 and 10; the 32-layer Hymba-1.5B: branches on 8, heads on none). The plan and an \
         ETA from a calibration on the first passage are printed before the passage loop.
 
         Long runs: each completed passage is journaled in --out, and --resume continues an \
