@@ -8,6 +8,6 @@ struct HymbaLens: ParsableCommand {
         abstract: "Run NVIDIA Hymba checkpoints exactly on the CPU and look inside them.",
         version: HymbaKitInfo.version,
         subcommands: [Trace.self, Inspect.self, Init.self, Bench.self, Tokenize.self, Attention.self, Plot.self,
-                      Sinks.self, MetaDomains.self, Roles.self, Magnitudes.self, Entropy.self, Report.self]
+                      Sinks.self, MetaDomains.self, Roles.self, Magnitudes.self, Entropy.self, Report.self, Merge.self]
     )
 }

@@ -187,7 +187,7 @@ final class AnalysisCommandTests: XCTestCase {
         let entropy = directory.appendingPathComponent("entropy")
         result = try CLI.run(["entropy", CLI.bundledModel.path, "--prompts", try math, "--out", entropy.path])
         XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertTrue(result.stderr.contains("without meta tokens"), "both runs show progress")
+        XCTAssertTrue(result.stderr.contains("with and without meta tokens"), "the progress names both runs")
         try assertFiles(["entropy.png", "entropy.svg", "entropy-heads.png", "entropy-heads.svg", "entropy.json", "entropy.csv",
                          "entropy-heads.csv"], in: entropy)
         let layers = try XCTUnwrap(json(entropy.appendingPathComponent("entropy.json"))["layers"] as? [[String: Any]])

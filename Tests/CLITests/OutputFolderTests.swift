@@ -61,7 +61,8 @@ final class OutputFolderTests: XCTestCase {
         let theirs = try userFile("magnitudes.csv", in: mine)
         let result = try magnitudes(mine.path, ["--force"])
         assertFails(result, mentioning: "magnitudes.csv")
-        XCTAssertEqual(CLI.contents(of: mine), ["magnitudes.csv"], "nothing written, no staging left")
+        XCTAssertTrue(result.stderr.contains("--resume"), "the computed passages are kept: \(result.stderr)")
+        XCTAssertEqual(CLI.contents(of: mine), [".hymba-lens-journal", "magnitudes.csv"], "no output written, no staging left; the journal keeps the work")
         XCTAssertEqual(try Data(contentsOf: theirs), Data("the user's own notes".utf8))
     }
 
@@ -108,6 +109,20 @@ final class OutputFolderTests: XCTestCase {
             .write(to: out.appendingPathComponent(".hymba-lens-output.json"))
         XCTAssertEqual(try magnitudes(out.path).status, 0)
         XCTAssertTrue(FileManager.default.fileExists(atPath: outside.path))
+    }
+
+    /// A corpus run's journal is hymba-lens's own hidden file: a folder holding only one needs no
+    /// --force, and a run never silently discards it (--resume continues it, --restart drops it).
+    func testAJournalIsOwnedAndNeverDroppedSilently() throws {
+        let out = directory.appendingPathComponent("run")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        try Data("an interrupted run".utf8).write(to: out.appendingPathComponent(".hymba-lens-journal"))
+        assertFails(try magnitudes(out.path), mentioning: "--resume")
+        XCTAssertEqual(CLI.contents(of: out), [".hymba-lens-journal"])
+        assertFails(try magnitudes(out.path, ["--resume"]), mentioning: "is not a hymba-lens journal")
+        let result = try magnitudes(out.path, ["--restart"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(CLI.contents(of: out), magnitudeFiles, "the finished run's journal is gone too")
     }
 
     func testInitFollowsTheSameRule() throws {

@@ -12,6 +12,10 @@ public enum OutputFolder {
     public static let markerName = ".hymba-lens-output.json"
     /// Hidden names hymba-lens uses while writing (staging folders, temporaries); never user files.
     static let stagingPrefix = ".hymba-lens-staging-"
+    /// A corpus run's journal at the top of its output folder: hymba-lens's own file, which
+    /// outlives the run that wrote it (an interrupted run is resumed from it, a shard's part is
+    /// merged from it), so it is neither a user's file nor one a later run's commit removes.
+    public static let journalName = ".hymba-lens-journal"
 
     /// What a destination holds before a run writes into it.
     public enum State: Equatable, Sendable {
@@ -74,14 +78,14 @@ public enum OutputFolder {
         return (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data()
     }
 
-    /// Every regular file below `folder` as a relative path, leaving out the mark and
-    /// hymba-lens's own hidden staging folders and temporaries.
+    /// Every regular file below `folder` as a relative path, leaving out the mark, a corpus
+    /// run's journal and hymba-lens's own hidden staging folders and temporaries.
     static func listing(of folder: URL) throws -> [String] {
         guard let enumerator = FileManager.default.enumerator(atPath: folder.path) else { return [] }
         var files: [String] = []
         while let relative = enumerator.nextObject() as? String {
             let name = (relative as NSString).lastPathComponent
-            if relative == markerName || name.hasPrefix(stagingPrefix) {
+            if relative == markerName || relative == journalName || name.hasPrefix(stagingPrefix) {
                 enumerator.skipDescendants()
                 continue
             }

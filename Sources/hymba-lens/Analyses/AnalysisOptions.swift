@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HymbaKit
+import HymbaReport
 
 /// The prompt set of a single-corpus analysis and how much of it to use.
 struct CorpusOptions: ParsableArguments {
@@ -52,5 +53,27 @@ struct AnalysisOutputOptions: ParsableArguments {
     /// The staging folder the run's files go into, committed by the caller.
     func staging(_ destination: URL) throws -> StagingDirectory {
         try StagingDirectory(destination: destination, force: force)
+    }
+}
+
+/// How a corpus run relates to its journal and to other shards of the same run.
+struct CorpusRunOptions: ParsableArguments {
+    @Flag(help: "Continue the run whose journal is in --out (an interrupted run, a requeued job), or start it if there is none; a journal of another model, prompt set or options is refused.")
+    var resume = false
+
+    @Flag(help: "Discard a journal found in --out and start over.")
+    var restart = false
+
+    @Option(help: ArgumentHelp("Run only shard I of N (1 ≤ I ≤ N, passages balanced by work) and write a part for `hymba-lens merge`; 'auto' reads the Slurm array task or Kubernetes job index ('auto/N' for Kubernetes).", valueName: "I/N"))
+    var shard: String?
+
+    func validate() throws {
+        if resume && restart { throw ValidationError("--resume and --restart exclude each other") }
+    }
+
+    /// The shard this process runs, nil for the whole run.
+    func selection() throws -> ShardSelection? {
+        guard let shard else { return nil }
+        return try ShardSelection.parse(shard, environment: ProcessInfo.processInfo.environment)
     }
 }

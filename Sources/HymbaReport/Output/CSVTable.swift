@@ -3,24 +3,24 @@ import Foundation
 /// A CSV table that `pandas.read_csv` and `numpy.genfromtxt(names=True, delimiter=",")` read
 /// as-is: one header row, comma-separated, numbers in round-trip form, missing numbers empty
 /// (pandas reads NaN), text quoted only when it holds a comma, quote or newline. "\n" line ends.
-struct CSVTable {
-    enum Cell {
+public struct CSVTable {
+    public enum Cell {
         case number(Double)
         case integer(Int)
         case text(String)
     }
 
-    let header: [String]
-    private(set) var rows: [[Cell]] = []
+    public let header: [String]
+    public private(set) var rows: [[Cell]] = []
 
-    init(header: [String]) { self.header = header }
+    public init(header: [String]) { self.header = header }
 
-    mutating func append(_ row: [Cell]) {
+    public mutating func append(_ row: [Cell]) {
         precondition(row.count == header.count, "CSV row of \(row.count) cells for \(header.count) columns")
         rows.append(row)
     }
 
-    func serialized() -> Data {
+    public func serialized() -> Data {
         var out = header.map(Self.escaped).joined(separator: ",") + "\n"
         for row in rows {
             out += row.map { cell -> String in

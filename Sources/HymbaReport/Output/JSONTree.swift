@@ -4,7 +4,7 @@ import Foundation
 /// analysis files read top-down (layer before values) and diff cleanly between runs.
 /// Non-finite numbers become `null` (JSON has no NaN); numbers print in the shortest form that
 /// reads back to the same Double.
-indirect enum JSONTree {
+public indirect enum JSONTree {
     case object([(String, JSONTree)])
     case array([JSONTree])
     case number(Double)
@@ -13,15 +13,15 @@ indirect enum JSONTree {
     case bool(Bool)
     case null
 
-    static func number(_ value: Double?) -> JSONTree {
+    public static func number(_ value: Double?) -> JSONTree {
         guard let value, value.isFinite else { return .null }
         return .number(value)
     }
 
-    static func numbers(_ values: [Double]) -> JSONTree { .array(values.map { .number($0) }) }
+    public static func numbers(_ values: [Double]) -> JSONTree { .array(values.map { .number($0) }) }
 
     /// Pretty-printed with two-space indents; arrays of scalars stay on one line.
-    func serialized() -> Data {
+    public func serialized() -> Data {
         var out = ""
         write(into: &out, indent: 0)
         out += "\n"
@@ -81,7 +81,7 @@ indirect enum JSONTree {
     /// At most `significantDigits` significant digits (the analyses start from fp32 values, so
     /// more would be noise), in the shortest form that reads back to that; integral values
     /// without ".0".
-    static func format(_ value: Double) -> String {
+    public static func format(_ value: Double) -> String {
         let rounded = Double(String(format: "%.\(significantDigits)g", value)) ?? value
         if rounded == rounded.rounded(), abs(rounded) < 1e15 { return String(Int64(rounded)) }
         return "\(rounded)"

@@ -6,8 +6,24 @@ import HymbaPlot
 /// Files of the `roles` analysis (paper Figs. 3 and 13): ΔNLL of every ablation and the
 /// head-role table.
 enum RoleArtifacts {
+    /// The ΔNLL of every listed ablation and what they were measured on. Branch and head
+    /// ablations may run on different passages (the report's two limits), so each group keeps
+    /// its own count; `passages`, `predictedTokens` and `cleanNLL` are those of the group with
+    /// more passages (the branches when equal).
+    struct Ablations {
+        let results: [DeltaNLL]
+        let branchPassages: Int
+        /// nil when heads are not ablated at all (`roles --branches-only`).
+        let headPassages: Int?
+        let passages: Int
+        let predictedTokens: Int
+        let cleanNLL: Double
+        /// Clean loss over the branch-ablated passages, which the branch figure compares with.
+        let branchCleanNLL: Double
+    }
+
     struct Input {
-        let deltas: DeltaNLLAccumulator
+        let deltas: Ablations
         let heads: [HeadStatistics]
         let rule: HeadRoleRule
         let modelPath: String
@@ -68,10 +84,8 @@ enum RoleArtifacts {
         try writer.csv(ablationTable(results), name: "roles-ablations.csv")
         try writer.csv(headTable(input, results: results), name: "roles-heads.csv")
 
-        // Branches: grouped bars per layer (nothing to draw when no passage was ablated).
-        if input.deltas.passages > 0 {
-            try writeImportance(input, results: results, writer: writer)
-        }
+        // Grouped bars per layer and head maps, each only when its ablations ran on some passage.
+        try writeImportance(input, results: results, writer: writer)
         try writeReach(input, writer: writer)
         return json
     }
@@ -81,28 +95,30 @@ enum RoleArtifacts {
         let layers = config.hiddenLayers, heads = config.attentionHeads
         let layerLabels = AnalysisStyle.layerLabels(config)
         let model = AnalysisStyle.modelName(input.modelPath)
-        let clean = AnalysisStyle.decimal(input.deltas.cleanNLL)
+        let clean = AnalysisStyle.decimal(input.deltas.branchCleanNLL)
+        let ranked = results.sorted { ($0.delta.isFinite ? $0.delta : -.infinity) > ($1.delta.isFinite ? $1.delta : -.infinity) }
         func delta(_ layer: Int, _ target: Ablation.Target) -> Double {
             results.first { $0.ablation == Ablation(layer: layer, target) }?.delta ?? .nan
         }
         func standardError(_ layer: Int, _ target: Ablation.Target) -> Double {
             results.first { $0.ablation == Ablation(layer: layer, target) }?.standardError ?? .nan
         }
-        let attentionBranch = (0..<layers).map { delta($0, .attentionBranch) }
-        let ssmBranch = (0..<layers).map { delta($0, .ssmBranch) }
-        let bars = try BarChart(categories: layerLabels, series: [
-            BarSeries(name: "attention branch", values: attentionBranch,
-                      errors: (0..<layers).map { standardError($0, .attentionBranch) }),
-            BarSeries(name: "SSM branch", values: ssmBranch, errors: (0..<layers).map { standardError($0, .ssmBranch) }),
-        ], title: "Loss increase when a branch is removed (β = 0), ± 1 s.e.", xLabel: AnalysisStyle.layerAxis, yLabel: "ΔNLL (nats/token)")
-        let ranked = results.sorted { ($0.delta.isFinite ? $0.delta : -.infinity) > ($1.delta.isFinite ? $1.delta : -.infinity) }
-        let topThree = ranked.filter { component($0.ablation).head == nil }.prefix(3).map { "\($0.ablation) +\(AnalysisStyle.decimal($0.delta))" }
-        try writer.figure(Figure(title: "Branch ablations — \(model), \(input.deltas.passages) passages", panels: [bars.panel]),
-                          name: "roles-branches", title: "ΔNLL of removing each layer's attention or SSM branch",
-                          caption: "Mean next-token loss over all real tokens with one branch of one layer zeroed after its norm (β = 0), minus the clean loss (\(clean) nats/token); layers before the ablated one are reused from the clean run. Error bars: ± 1 standard error over passages. Largest: \(topThree.joined(separator: "; ")).")
+        if input.deltas.branchPassages > 0 {
+            let attentionBranch = (0..<layers).map { delta($0, .attentionBranch) }
+            let ssmBranch = (0..<layers).map { delta($0, .ssmBranch) }
+            let bars = try BarChart(categories: layerLabels, series: [
+                BarSeries(name: "attention branch", values: attentionBranch,
+                          errors: (0..<layers).map { standardError($0, .attentionBranch) }),
+                BarSeries(name: "SSM branch", values: ssmBranch, errors: (0..<layers).map { standardError($0, .ssmBranch) }),
+            ], title: "Loss increase when a branch is removed (β = 0), ± 1 s.e.", xLabel: AnalysisStyle.layerAxis, yLabel: "ΔNLL (nats/token)")
+            let topThree = ranked.filter { component($0.ablation).head == nil }.prefix(3).map { "\($0.ablation) +\(AnalysisStyle.decimal($0.delta))" }
+            try writer.figure(Figure(title: "Branch ablations — \(model), \(input.deltas.branchPassages) passages", panels: [bars.panel]),
+                              name: "roles-branches", title: "ΔNLL of removing each layer's attention or SSM branch",
+                              caption: "Mean next-token loss over all real tokens with one branch of one layer zeroed after its norm (β = 0), minus the clean loss (\(clean) nats/token); layers before the ablated one are reused from the clean run. Error bars: ± 1 standard error over passages. Largest: \(topThree.joined(separator: "; ")).")
+        }
 
         // Heads: layer × head maps.
-        if results.contains(where: { component($0.ablation).head != nil }) {
+        if let headPassages = input.deltas.headPassages, headPassages > 0 {
             let byHead = headDeltas(results)
             let attention = (0..<layers).flatMap { l in (0..<heads).map { byHead["\(l).attention.\($0)"] ?? .nan } }
             let ssm = (0..<layers).flatMap { l in (0..<heads).map { byHead["\(l).ssm.\($0)"] ?? .nan } }
@@ -166,8 +182,10 @@ enum RoleArtifacts {
         return .object([
             ("model", .string(input.modelPath)),
             ("passages", .integer(input.deltas.passages)),
+            ("branch_ablation_passages", .integer(input.deltas.branchPassages)),
+            ("head_ablation_passages", input.deltas.headPassages.map { .integer($0) } ?? .null),
             ("tokens", .integer(input.tokens)),
-            ("predicted_tokens", .integer(input.deltas.tokens)),
+            ("predicted_tokens", .integer(input.deltas.predictedTokens)),
             ("clean_nll", .number(input.deltas.cleanNLL)),
             ("thresholds", .object([
                 ("sink_share", .number(input.rule.sinkShare)),

@@ -7,7 +7,7 @@ import HymbaPlot
 enum MetaDomainArtifacts {
     struct Input {
         let collectors: [MetaProfileCollector]
-        let corpora: [Corpus]
+        let domains: [DomainDescription]
         /// One result per analysed layer, in layer order.
         let results: [MetaDomainAnalysis.Result]
         let primaryLayer: Int
@@ -19,7 +19,7 @@ enum MetaDomainArtifacts {
 
     static func write(_ input: Input, writer: ArtifactWriter) throws -> JSONTree {
         guard let primary = input.results.first(where: { $0.layer == input.primaryLayer }) else {
-            throw CLIError("internal: no result for layer \(input.primaryLayer)")
+            throw ReportError("internal: no result for layer \(input.primaryLayer)")
         }
         let json = self.json(input)
         try writer.json(json, name: "meta-domains.json")
@@ -112,8 +112,8 @@ enum MetaDomainArtifacts {
             ("permutations", .integer(input.permutations)),
             ("seed", .integer(Int(truncatingIfNeeded: input.seed))),
             ("statistic", .string("sum over domain pairs of the Jensen-Shannon divergence (nats) of the mean profiles, each scaled to sum 1; p = (1 + #permutations with statistic >= observed) / (1 + permutations)")),
-            ("domains", .array(zip(input.collectors, input.corpora).map { collector, corpus in
-                .object([("name", .string(collector.name)), ("file", .string(corpus.path)),
+            ("domains", .array(zip(input.collectors, input.domains).map { collector, domain in
+                .object([("name", .string(collector.name)), ("file", .string(domain.path)),
                          ("passages", .integer(collector.passages)), ("tokens", .integer(collector.tokens))])
             })),
             ("layers", .array(input.results.map { result in

@@ -2,11 +2,11 @@ import Foundation
 
 /// The domain prompt sets shipped with the project (`analyses/domains/{article,math,code}.txt`),
 /// found like the bundled model: from the working directory, then upwards from the executable.
-enum BundledDomains {
-    static let names = ["article", "math", "code"]
-    static let relativeFolder = "analyses/domains"
+public enum BundledDomains {
+    public static let names = ["article", "math", "code"]
+    public static let relativeFolder = "analyses/domains"
 
-    static func options() throws -> [DomainOption] {
+    public static func options() throws -> [DomainOption] {
         var candidates = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath)]
         var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         for _ in 0..<6 {
@@ -20,6 +20,6 @@ enum BundledDomains {
                 return try zip(names, files).map { try DomainOption(parsing: "\($0)=\(DisplayPath.relative($1.path))") }
             }
         }
-        throw CLIError("no --domain given and the bundled \(relativeFolder)/{\(names.joined(separator: ","))}.txt were not found")
+        throw ReportError("no --domain given and the bundled \(relativeFolder)/{\(names.joined(separator: ","))}.txt were not found")
     }
 }

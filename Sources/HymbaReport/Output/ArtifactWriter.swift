@@ -5,43 +5,43 @@ import HymbaPlot
 /// Writes an analysis's files — each figure as PNG and SVG, JSON and CSV tables — into a
 /// staging folder (optionally into one subfolder of it, as `report` does), and remembers each
 /// figure with the caption `report` shows under it.
-final class ArtifactWriter {
+public final class ArtifactWriter {
     /// A figure as written: `path` without extension, relative to the output folder.
-    struct FigureEntry {
-        let path: String
-        let title: String
+    public struct FigureEntry {
+        public let path: String
+        public let title: String
         /// What the figure measures and its headline number, one or two sentences.
-        let caption: String
+        public let caption: String
     }
 
-    let staging: StagingDirectory
-    let folder: String?
-    let dpi: Double
-    private(set) var figures: [FigureEntry] = []
-    private(set) var tables: [String] = []
+    public let staging: StagingDirectory
+    public let folder: String?
+    public let dpi: Double
+    public private(set) var figures: [FigureEntry] = []
+    public private(set) var tables: [String] = []
 
-    init(staging: StagingDirectory, folder: String? = nil, dpi: Double) {
+    public init(staging: StagingDirectory, folder: String? = nil, dpi: Double) {
         self.staging = staging
         self.folder = folder
         self.dpi = dpi
     }
 
-    func relativePath(_ name: String) -> String { folder.map { "\($0)/\(name)" } ?? name }
+    public func relativePath(_ name: String) -> String { folder.map { "\($0)/\(name)" } ?? name }
 
     /// Renders `figure` to `name.png` and `name.svg`.
-    func figure(_ figure: Figure, name: String, title: String, caption: String) throws {
+    public func figure(_ figure: Figure, name: String, title: String, caption: String) throws {
         let path = relativePath(name)
         try figure.render(to: try staging.url(for: path + ".png"), dpi: dpi)
         try figure.render(to: try staging.url(for: path + ".svg"), dpi: dpi)
         figures.append(FigureEntry(path: path, title: title, caption: caption))
     }
 
-    func json(_ tree: JSONTree, name: String) throws {
+    public func json(_ tree: JSONTree, name: String) throws {
         try AtomicFileWriter.write(tree.serialized(), to: try staging.url(for: relativePath(name)))
         tables.append(relativePath(name))
     }
 
-    func csv(_ table: CSVTable, name: String) throws {
+    public func csv(_ table: CSVTable, name: String) throws {
         try AtomicFileWriter.write(table.serialized(), to: try staging.url(for: relativePath(name)))
         tables.append(relativePath(name))
     }
