@@ -81,7 +81,7 @@ final class ChatCommandTests: XCTestCase {
         let result = try CLI.run(["trace", CLI.bundledModel.path, "--chat", file.path, "--add-generation-prompt",
                                   "--record", "logits", "--out", out.path, "--quiet"])
         XCTAssertEqual(result.status, 0, result.stderr)
-        let manifest = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("rec.json"))) as? [String: Any])
+        let manifest = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("rec.manifest.json"))) as? [String: Any])
         let tokens = try XCTUnwrap(manifest["tokens"] as? [String: Any])
         XCTAssertEqual(tokens["ids"] as? [Int], golden.ids)
     }

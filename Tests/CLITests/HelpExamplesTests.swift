@@ -20,6 +20,13 @@ final class HelpExamplesTests: XCTestCase {
         "b.txt": "Solve 2x + 3 = 7.\nx = 2\n\nWhat is 5% of 40?\n2",
     ]
 
+    /// Absolute paths in cluster examples that stand for the reader's own storage.
+    static let readerSuppliedPaths: [(String, String)] = [("/models/hymba-1.5b", "my-model")]
+
+    /// Job-array examples (`$SLURM_ARRAY_TASK_ID`) run as this many tasks; the merge examples
+    /// after them name that many parts.
+    static let arrayTasks = 3
+
     /// Sizes cut so that every example finishes in seconds on a debug build; each keeps the
     /// example's meaning (same command, same model shape family, fewer tokens or layers).
     static let smallInputs: [(String, String)] = [
@@ -83,12 +90,18 @@ final class HelpExamplesTests: XCTestCase {
 
         for example in examples where ProcessInfo.processInfo.environment["HELP_EXAMPLE"].map({ example.line.contains($0) }) ?? true {
             var line = example.line.replacingOccurrences(of: "/tmp/", with: work.path + "/")
+            for (from, to) in Self.readerSuppliedPaths { line = line.replacingOccurrences(of: from, with: to) }
             for (from, to) in Self.smallInputs { line = line.replacingOccurrences(of: from, with: to) }
             if Self.corpusCommands.contains(example.command), !line.contains("--max-passages") {
                 line += " --max-passages 1 --max-tokens 24"
             }
-            let result = try CLI.shell(line, in: work)
-            XCTAssertEqual(result.status, 0, "`\(example.line)` (run as `\(line)`) failed:\n\(result.stderr.suffix(1200))\n\(result.stdout.suffix(400))")
+            // A job-array example runs once per task, as the array's tasks would.
+            let tasks = line.contains("$SLURM_ARRAY_TASK_ID") ? Array(1...Self.arrayTasks) : [0]
+            for task in tasks {
+                let prefix = task == 0 ? "" : "export SLURM_ARRAY_TASK_ID=\(task) SLURM_ARRAY_TASK_COUNT=\(Self.arrayTasks) SLURM_ARRAY_TASK_MIN=1 SLURM_ARRAY_TASK_MAX=\(Self.arrayTasks); "
+                let result = try CLI.shell(prefix + line, in: work)
+                XCTAssertEqual(result.status, 0, "`\(example.line)` (run as `\(prefix + line)`) failed:\n\(result.stderr.suffix(1200))\n\(result.stdout.suffix(400))")
+            }
         }
     }
 }

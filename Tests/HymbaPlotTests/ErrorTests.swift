@@ -24,17 +24,16 @@ final class ErrorTests: XCTestCase {
 
     func testUnwritableDirectoryIsNamed() throws {
         let dir = try TemporaryDirectory()
-        // Missing folders are created (single-file outputs create their parents).
         let missing = dir.file("no/such/dir")
-        try Fixtures.groupedBars().render(to: missing.appendingPathComponent("f.png"))
-        XCTAssertTrue(FileManager.default.fileExists(atPath: missing.appendingPathComponent("f.png").path))
+        assertPlotError(try Fixtures.groupedBars().render(to: missing.appendingPathComponent("f.png")),
+                        .unwritableDirectory(path: missing.path))
         // A regular file where the directory should be.
         let blocker = dir.file("blocker")
         try Data("x".utf8).write(to: blocker)
         assertPlotError(try Fixtures.groupedBars().render(to: blocker.appendingPathComponent("f.svg")),
                         .unwritableDirectory(path: blocker.path))
         XCTAssertTrue(PlotError.unwritableDirectory(path: "/ro").description.contains("/ro"))
-        XCTAssertEqual(dir.contents.sorted(), ["blocker", "no"])
+        XCTAssertEqual(dir.contents.sorted(), ["blocker"])
     }
 
     func testFailedRenderLeavesExistingFileAndNoTemporaries() throws {
