@@ -161,6 +161,9 @@ public enum LensError: Error, CustomStringConvertible, Equatable {
     case targetOutOfRange(id: Int, vocabularySize: Int)
     case negativeTopK(Int)
     case invalidChunk(Int)
+    case missingLayer(Int)
+    case layerOutOfRange(layer: Int, layers: Int)
+    case emptySelection(String)
 
     public var description: String {
         switch self {
@@ -176,6 +179,12 @@ public enum LensError: Error, CustomStringConvertible, Equatable {
             return "logit lens: top-k must be ≥ 0, got \(k)"
         case .invalidChunk(let rows):
             return "logit lens: chunk rows must be ≥ 1, got \(rows)"
+        case .missingLayer(let layer):
+            return "logit lens: no residual stream of layer \(layer)"
+        case .layerOutOfRange(let layer, let layers):
+            return "logit lens: layer \(layer) is outside the model's layers 0...\(layers - 1)"
+        case .emptySelection(let what):
+            return "logit lens: no \(what) to read"
         }
     }
 }
