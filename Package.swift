@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "HymbaKit", targets: ["HymbaKit"]),
         .library(name: "HymbaAnalysis", targets: ["HymbaAnalysis"]),
         .library(name: "HymbaPlot", targets: ["HymbaPlot"]),
+        .library(name: "HymbaViewer", targets: ["HymbaViewer"]),
         .executable(name: "hymba-lens", targets: ["hymba-lens"]),
     ],
     dependencies: [
@@ -28,10 +29,12 @@ let package = Package(
         .target(name: "HymbaKit", dependencies: ["CBLAS"], swiftSettings: optimizedInDebug),
         .target(name: "HymbaAnalysis", dependencies: ["HymbaKit"], swiftSettings: optimizedInDebug),
         .target(name: "HymbaPlot", dependencies: ["CCairo"]),
+        // The interactive viewer: one self-contained HTML page of a prompt's maps and logit lens.
+        .target(name: "HymbaViewer", dependencies: ["HymbaKit", "HymbaPlot"], swiftSettings: optimizedInDebug),
         .executableTarget(
             name: "hymba-lens",
             dependencies: [
-                "HymbaKit", "HymbaAnalysis", "HymbaPlot",
+                "HymbaKit", "HymbaAnalysis", "HymbaPlot", "HymbaViewer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -40,6 +43,7 @@ let package = Package(
         .testTarget(name: "HymbaKitTests", dependencies: ["HymbaKit", "TestFixtures"]),
         .testTarget(name: "HymbaAnalysisTests", dependencies: ["HymbaAnalysis", "HymbaKit", "TestFixtures"]),
         .testTarget(name: "HymbaPlotTests", dependencies: ["HymbaPlot"]),
+        .testTarget(name: "HymbaViewerTests", dependencies: ["HymbaViewer", "HymbaKit", "TestFixtures"]),
         // End-to-end through the built executable (the dependency makes `swift test` build it).
         .testTarget(name: "CLITests", dependencies: ["hymba-lens", "HymbaKit", "HymbaPlot", "TestFixtures"]),
     ],
