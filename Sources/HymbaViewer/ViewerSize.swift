@@ -6,7 +6,7 @@
 /// page bytes ≈ weights · 2 · 4/3             (16-bit codes, base64)
 /// ```
 /// The default cap, 2²³ = 8 388 608 weights, is a page of about 22 MB, which a browser opens in a
-/// second or two: all six layers of the bundled model up to about 560 prompt tokens, or 2 of
+/// second or two: all six layers of the bundled model up to about 550 prompt tokens, or 2 of
 /// Hymba-1.5B's 32 layers (25 heads, 128 meta tokens) at about 300 tokens.
 public enum ViewerSize {
     public static let defaultMaximumWeights = 1 << 23

@@ -27,7 +27,7 @@ struct View: ParsableCommand {
         Size: the page embeds layers × H × 2 × (n·M + n(n+1)/2) weights for n \
         prompt tokens and M meta tokens, about 2.7 bytes each. Above \
         --max-weights (default 8388608, about 22 MB: every layer of the bundled \
-        model up to ~560 tokens) it refuses and says what to cut.
+        model up to ~550 tokens) it refuses and says what to cut.
 
         Examples:
           hymba-lens view --text "The cat sat on the mat." --out view.html
