@@ -10,7 +10,8 @@ struct Lens: ParsableCommand {
         The logit lens reads the residual stream after layer i through the model's own \
         final RMSNorm and (tied) LM head, as if the later layers were skipped:
 
-          lens_i[t] = RMSNorm_final(hidden_i[M + t]) · W_Uᵀ,   p_i[t] = softmax(lens_i[t])
+          lens_i[t] = RMSNorm_final(hidden_i[M + t]) · W_Uᵀ
+          p_i[t]    = softmax(lens_i[t])
 
         on the real tokens (the M meta rows are left out). After the last layer it is \
         the model's own prediction: that row equals the logits. See docs/methods.md.
@@ -47,7 +48,7 @@ struct Lens: ParsableCommand {
 
     @OptionGroup var prompt: PromptOptions
 
-    @Option(help: ArgumentHelp("Layers to read: all (default), last, numbers and ranges, e.g. 0,2-4.", valueName: "list"))
+    @Option(help: ArgumentHelp("Layers to read: all, last, numbers and ranges, e.g. 0,2-4.", valueName: "list"))
     var layers: String = "all"
 
     @Option(help: ArgumentHelp("Prompt positions (0-based tokens) to read, e.g. 3-9 (default: all, up to 64).", valueName: "a-b"))
@@ -130,13 +131,17 @@ struct Lens: ParsableCommand {
                                  linePositions: lines, colormap: Colormap.named(colormap)!,
                                  naming: LayerTitle(modelPath: checkpoint.directory.path, config: config), title: title)
         let figure = try drawing.figure()
-        try figure.render(to: outURL, dpi: dpi)
+        // Both outputs are made in memory first, so a failure leaves neither half-made.
+        let image = try figure.renderData(format: OutputFormat(path: outURL), dpi: dpi)
+        let document = try jsonURL.map { _ in
+            try LensDocument(grid: grid, model: checkpoint.directory.path, ids: ids,
+                             pieces: { tokenizer?.tokenStrings([$0])[0] }).encoded()
+        }
+        try AtomicFileWriter.write(image, to: outURL)
         let size = try figure.resolvedSize()
         print("wrote \(out) (\(Int(size.width.rounded())) × \(Int(size.height.rounded())) pt)")
-        if let jsonURL, let json {
-            let document = LensDocument(grid: grid, model: checkpoint.directory.path, ids: ids,
-                                        pieces: { tokenizer?.tokenStrings([$0])[0] })
-            try AtomicFileWriter.write(try document.encoded(), to: jsonURL)
+        if let jsonURL, let json, let document {
+            try AtomicFileWriter.write(document, to: jsonURL)
             print("wrote \(json) (\(grid.layers.count) layers × \(grid.positions.count) positions)")
         }
     }

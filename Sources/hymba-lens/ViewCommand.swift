@@ -40,7 +40,7 @@ struct View: ParsableCommand {
 
     @OptionGroup var prompt: PromptOptions
 
-    @Option(help: ArgumentHelp("Layers to show: all (default), last, numbers and ranges, e.g. 0,2-4.", valueName: "list"))
+    @Option(help: ArgumentHelp("Layers to show: all, last, numbers and ranges, e.g. 0,2-4.", valueName: "list"))
     var layers: String = "all"
 
     @Option(help: ArgumentHelp("Output page (.html).", valueName: "file"))
