@@ -46,7 +46,8 @@ public enum InteractiveView {
         let tensors = Dictionary(recorder.tensors, uniquingKeysWith: { first, _ in first })
         let tokens = tokenizer?.tokenStrings(ids) ?? ids.map(String.init)
         return try ViewerData(title: title ?? defaultTitle(modelName: modelName, tokenizer: tokenizer, ids: ids),
-                              modelName: modelName, config: config, ids: ids, tokens: tokens, layers: shown,
+                              modelName: modelName, config: config, ids: ids, tokens: tokens,
+                              tokensArePieces: tokenizer != nil, layers: shown,
                               tensors: tensors, lens: LogitLens(model: model),
                               pieces: { id in tokenizer?.tokenStrings([id]).first })
     }

@@ -41,6 +41,8 @@ public struct ViewerData: Sendable {
     public var ids: [Int]
     /// One piece per prompt token ("▁The", "<0x0A>"), or the ids as text without a tokenizer.
     public var tokens: [String]
+    /// false when `tokens` are ids written out (the page then spaces them apart).
+    public var tokensArePieces: Bool
     public var layers: [Layer]
     public var lens: Lens
 
@@ -49,7 +51,7 @@ public struct ViewerData: Sendable {
     /// - Parameter tensors: `layers.{i}.attn_probs` and `layers.{i}.ssm_attn` (`[H, T, T]`, every
     ///   head) and `layers.{i}.hidden` for each of `layers`.
     public init(title: String, modelName: String, config: HymbaConfig, ids: [Int], tokens: [String],
-                layers: [Int], tensors: [String: Tensor], lens: LogitLens, pieces: (Int) -> String?) throws {
+                tokensArePieces: Bool = true, layers: [Int], tensors: [String: Tensor], lens: LogitLens, pieces: (Int) -> String?) throws {
         let m = config.memoryTokens, n = ids.count, h = config.attentionHeads, t = m + n
         self.title = title
         self.modelName = modelName
@@ -57,6 +59,7 @@ public struct ViewerData: Sendable {
         heads = h
         self.ids = ids
         self.tokens = tokens
+        self.tokensArePieces = tokensArePieces
         var built: [Layer] = []
         var hidden: [Int: Matrix] = [:]
         for layer in layers {

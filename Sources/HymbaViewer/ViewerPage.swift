@@ -146,6 +146,8 @@ struct ViewerPayload: Encodable {
     let heads: Int
     let ids: [Int]
     let tokens: [String]
+    /// "pieces" (vocabulary pieces such as ▁The) or "ids" (no tokenizer: the ids written out).
+    let tokenKind: String
     let code = Code()
     let layers: [Layer]
     let lens: Lens
@@ -159,6 +161,7 @@ struct ViewerPayload: Encodable {
         heads = data.heads
         ids = data.ids
         tokens = data.tokens
+        tokenKind = data.tokensArePieces ? "pieces" : "ids"
         layers = data.layers.map {
             Layer(index: $0.index, kind: $0.kind, window: $0.window,
                   attention: WeightCode.base64($0.attention), ssm: WeightCode.base64($0.ssm),

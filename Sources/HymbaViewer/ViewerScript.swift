@@ -156,12 +156,14 @@ for (let i = 0; i < n; i++) {
   chip.className = "tok real";
   chip.dataset.key = String(M + i);
   chip.dataset.pos = String(i);
-  chip.textContent = prose(raw.tokens[i]);
+  // Ids (no tokenizer) are spaced apart; pieces carry their own spaces.
+  chip.textContent = raw.tokenKind === "ids" ? (i > 0 ? " " : "") + raw.tokens[i] : prose(raw.tokens[i]);
   chip.tabIndex = -1;
   chip.setAttribute("role", "button");
   chips.push(chip);
   // A line may break after any token (chips keep their inner spaces, so the text wraps here).
-  tokensBox.append(chip, document.createElement(prose(raw.tokens[i]) === "↵" ? "br" : "wbr"));
+  const lineEnd = raw.tokenKind !== "ids" && prose(raw.tokens[i]) === "↵";
+  tokensBox.append(chip, document.createElement(lineEnd ? "br" : "wbr"));
 }
 function keyOf(element) {
   const chip = element.closest && element.closest(".tok");
@@ -385,11 +387,12 @@ function renderMap(hover) {
   context.strokeStyle = "#ff3b30"; context.lineWidth = 1.5;
   context.strokeRect(left + 0.75, state.query * cell + 0.75, mapWidth - 1.5, Math.max(1, cell - 1.5));
   if (hover) {
-    context.strokeStyle = "rgba(255,255,255,0.95)"; context.lineWidth = 1;
-    context.strokeRect(left + hover.c * cell + 0.5, 0.5, Math.max(1, cell - 1), mapHeight - 1);
-    context.strokeRect(left + 0.5, hover.i * cell + 0.5, mapWidth - 1, Math.max(1, cell - 1));
-    context.strokeStyle = "#000"; context.lineWidth = 1.5;
-    context.strokeRect(left + hover.c * cell, hover.i * cell, Math.max(1, cell), Math.max(1, cell));
+    // Two-tone lines (white under dark) stay visible on every colour of both maps.
+    for (const [colour, lineWidth] of [["rgba(255,255,255,0.9)", 2.5], ["rgba(20,20,20,0.85)", 1]]) {
+      context.strokeStyle = colour; context.lineWidth = lineWidth;
+      context.strokeRect(left + hover.c * cell, 0, Math.max(1, cell), mapHeight);
+      context.strokeRect(left, hover.i * cell, mapWidth, Math.max(1, cell));
+    }
   }
   const layer = layers[state.layer];
   $("map-title").textContent = `Layer ${layer.index} (${layer.kind}) · head ${state.head} · ${modeName(state.mode)}`;

@@ -74,6 +74,7 @@ struct View: ParsableCommand {
         let bytes = try InteractiveView.write(model: model, ids: ids, tokenizer: tokenizer, layers: shown,
                                               modelName: checkpoint.directory.standardizedFileURL.lastPathComponent,
                                               title: title, maximumWeights: maxWeights, to: outURL)
-        print("wrote \(out) (\(String(format: "%.1f", Double(bytes) / 1e6)) MB: \(ids.count) tokens, \(shown.count) layers × \(config.attentionHeads) heads)")
+        let size = bytes < 1_000_000 ? "\(max(1, bytes / 1000)) kB" : String(format: "%.1f MB", Double(bytes) / 1e6)
+        print("wrote \(out) (\(size): \(ids.count) token\(ids.count == 1 ? "" : "s"), \(shown.count) layer\(shown.count == 1 ? "" : "s") × \(config.attentionHeads) heads)")
     }
 }

@@ -41,6 +41,7 @@ final class ViewCommandTests: XCTestCase {
         let m = recording.manifest.metaTokens, n = recording.manifest.realTokens, t = m + n
         XCTAssertEqual(data["ids"] as? [Int], recording.manifest.tokens.ids)
         XCTAssertEqual(data["tokens"] as? [String], recording.manifest.tokens.strings)
+        XCTAssertEqual(data["tokenKind"] as? String, "pieces")
         let layers = data["layers"] as! [[String: Any]]
         XCTAssertEqual(layers.map { $0["index"] as! Int }, [1, 3, 4])
         XCTAssertEqual(layers.map { $0["window"] as? Int }, [64, nil, 64])
@@ -101,6 +102,7 @@ final class ViewCommandTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
         let data = try payload(out)
         XCTAssertEqual(data["tokens"] as? [String], ["1", "45", "77", "122"])
+        XCTAssertEqual(data["tokenKind"] as? String, "ids")
         XCTAssertEqual(data["title"] as? String, "tiny-bf16 · 4 tokens")
     }
 }
