@@ -26,9 +26,14 @@ public struct LogitLens: Sendable {
     public static let defaultChunkRows = 32
 
     public init(model: HymbaModel) {
-        finalNorm = model.weights.finalNorm
-        unembedding = model.weights.lmHead
-        eps = model.config.rmsNormEps
+        self.init(weights: model.weights, config: model.config)
+    }
+
+    /// From the parts a `Recorder` holds, so a hook point can read the lens while the model runs.
+    public init(weights: HymbaWeights, config: HymbaConfig) {
+        finalNorm = weights.finalNorm
+        unembedding = weights.lmHead
+        eps = config.rmsNormEps
     }
 
     public var vocabularySize: Int { unembedding.rows }
