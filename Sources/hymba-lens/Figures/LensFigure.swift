@@ -48,10 +48,18 @@ struct LensFigure {
                               colLabels: grid.positions.map { promptTokens[$0] },
                               colormap: colormap, norm: .linear(min: 0, max: 1),
                               title: showsRank ? "top-1 next token · #rank of the target" : "top-1 next token",
-                              xLabel: "prompt token (position \(grid.positions.first!)–\(grid.positions.last!))",
+                              xLabel: "prompt token (\(positionsNote))",
                               yLabel: "residual stream after layer", colorBarLabel: "p(top-1 token)")
         map.cellTexts = try CellTexts(rows: rows, cols: cols, primary: primary, secondary: showsRank ? secondary : nil)
         return map
+    }
+
+    /// "positions 17–34", or the list when the positions have gaps ("positions 3, 4, 12").
+    private var positionsNote: String {
+        let p = grid.positions
+        if p.count == 1 { return "position \(p[0])" }
+        if p.last! - p.first! + 1 == p.count { return "positions \(p.first!)–\(p.last!)" }
+        return p.count <= 12 ? "positions " + p.map(String.init).joined(separator: ", ") : "\(p.count) positions from \(p.first!) to \(p.last!)"
     }
 
     func linePlot() throws -> LinePlot {
