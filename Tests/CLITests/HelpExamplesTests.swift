@@ -16,6 +16,8 @@ final class HelpExamplesTests: XCTestCase {
         "big.txt": "The river flows north through the desert.\n\nGreen plants convert light energy.",
         "long.txt": String(repeating: "The river flows north through the desert and into the sea. ", count: 8),
         "code.py": "def square(x):\n    return x * x\n",
+        "prompt.txt": "Problem: Solve for x: 12x + 35 = 239. Subtract 35 from both sides to get 12x = 204, then divide by 12. Answer: x = 17",
+        "passage.txt": "The printing press was developed in the German city of Mainz around 1450. It spread across Europe within decades.",
         "a.txt": "The river flows north.\n\nPlants convert light.",
         "b.txt": "Solve 2x + 3 = 7.\nx = 2\n\nWhat is 5% of 40?\n2",
     ]

@@ -84,7 +84,7 @@ final class ViewCommandTests: XCTestCase {
             (base + ["--max-weights", "1000", "--out", out], "above the cap of 1000: choose fewer layers with --layers, a shorter prompt, or raise --max-weights"),
             (base + ["--max-weights", "0", "--out", out], "--max-weights must be a positive number"),
             (["view", "--ids", "1,99999", "--out", out], "99999"),
-            (["view", "--out", out], "give exactly one of --ids, --text or --text-file"),
+            (["view", "--out", out], "give exactly one of --ids, --text, --text-file or --chat"),
             (["view", CLI.parity.appendingPathComponent("tiny-bf16").path, "--text", "Hi", "--out", out], "no tokenizer.json"),
         ]
         for ((_, fragment), result) in zip(cases, try CLI.runAll(cases.map(\.arguments))) {
