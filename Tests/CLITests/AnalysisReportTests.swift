@@ -40,6 +40,10 @@ final class AnalysisReportTests: XCTestCase {
         }
         XCTAssertEqual(html.components(separatedBy: "<figcaption>").count - 1, images.count, "a caption per figure")
         XCTAssertTrue(html.contains("wall time"))
+        // The interactive view of the first passage, linked from the page.
+        XCTAssertTrue(links.contains("view.html"), "index.html links the interactive view")
+        let view = try String(contentsOf: out.appendingPathComponent("view.html"), encoding: .utf8)
+        XCTAssertTrue(view.hasPrefix("<!DOCTYPE html>") && view.contains("▁river"), "the first passage of the first domain")
 
         let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as? [String: Any])
         XCTAssertEqual(Set(summary.keys), ["model", "meta_tokens", "layers", "heads", "command", "wall_seconds", "domains",

@@ -95,6 +95,8 @@ final class CorpusRunTests: XCTestCase {
         try assertSameOutputs(single, merged)
         let html = try String(contentsOf: merged.appendingPathComponent("index.html"), encoding: .utf8)
         XCTAssertTrue(html.contains("merged from 3 shards"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: merged.appendingPathComponent("view.html").path), "merge has no model for the view")
+        XCTAssertTrue(html.contains("hymba-lens view MODEL"), "and says how to make one")
         XCTAssertTrue(FileManager.default.fileExists(atPath: path("parts/2/.hymba-lens-journal").path), "parts are left as they were")
 
         // Parts that do not make one run.

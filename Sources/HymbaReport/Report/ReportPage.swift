@@ -13,6 +13,8 @@ struct ReportPage {
     let sections: [ReportSection]
     /// The analyses' headline tables, in order.
     let headlines: String
+    /// The interactive page's file (nil when there is none) and the sentence shown with it.
+    var viewer: (file: String?, note: String) = (nil, "")
 
     private var config: HymbaConfig { summary.run.config }
 
@@ -47,6 +49,9 @@ struct ReportPage {
 
         """
         out += "<h2 id=\"headlines\">Headline numbers</h2>\n" + headlines
+        out += "<h2 id=\"view\">Interactive view</h2>\n<p>"
+            + (viewer.file.map { "<a href=\"\(escape($0))\"><b>Open the interactive view</b></a>. " } ?? "")
+            + escape(viewer.note) + "</p>\n"
         for section in sections { out += render(section) }
         out += """
         <h2 id="about">About this report</h2>

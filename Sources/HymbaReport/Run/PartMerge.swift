@@ -109,7 +109,8 @@ public enum PartMerge {
         }
         let note = "merged from \(parts.count) shards (\(shards.joined(separator: "; ")))"
         let written = try RunOutputs.writeArtifacts(analyses: analyses, run: run, command: header.command, into: destination,
-                                                    force: force, dpi: dpi, arguments: arguments, started: started, runNote: note)
+                                                    force: force, dpi: dpi, arguments: arguments, started: started, runNote: note,
+                                                    viewer: nil)
         return (written, shards)
     }
 }

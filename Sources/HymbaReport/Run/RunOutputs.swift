@@ -25,8 +25,9 @@ public enum RunOutputs {
     /// - Parameters:
     ///   - arguments: the command line after the program name (summary.json, index.html).
     ///   - started: when the command started (the report's wall time).
+    ///   - viewer: the report's interactive page (unsharded `report` runs).
     public static func write(_ result: CorpusRun.Result, into destination: URL, force: Bool, dpi: Double,
-                             arguments: String, started: Date) throws -> Written {
+                             arguments: String, started: Date, viewer: ReportViewer? = nil) throws -> Written {
         if let shard = result.header.shard {
             try writePart(result, shard: shard, into: destination, force: force)
             return Written()
@@ -38,7 +39,8 @@ public enum RunOutputs {
         let written: Written
         do {
             written = try writeArtifacts(analyses: result.analyses, run: result.run, command: result.header.command, into: destination,
-                                         force: force, dpi: dpi, arguments: arguments, started: started, runNote: note)
+                                         force: force, dpi: dpi, arguments: arguments, started: started, runNote: note,
+                                         viewer: viewer)
         } catch {
             // The passages are done; only writing failed. Say where they are kept.
             throw ReportError("\(error); the computed passages are kept in \(result.journal.url.path): fix this and run the same command with --resume to write the outputs without computing them again")
@@ -49,7 +51,8 @@ public enum RunOutputs {
 
     /// Every analysis's files, and for `report` the page and summary.
     static func writeArtifacts(analyses: [any CorpusAnalysis], run: RunDescription, command: String, into destination: URL,
-                               force: Bool, dpi: Double, arguments: String, started: Date, runNote: String) throws -> Written {
+                               force: Bool, dpi: Double, arguments: String, started: Date, runNote: String,
+                               viewer: ReportViewer?) throws -> Written {
         let staging = try StagingDirectory(destination: destination, force: force)
         let layout: ArtifactLayout = command == "report" ? .report : .alone
         var written = Written()
@@ -65,10 +68,18 @@ public enum RunOutputs {
             headlines += output.headlineHTML
         }
         if layout == .report {
+            var viewerNote = "No interactive view: a merged report has no model loaded; run hymba-lens view MODEL --text-file PASSAGE --out view.html beside it."
+            var viewerFile: String?
+            if let viewer {
+                let outcome = viewer.write(to: try staging.url(for: ReportViewer.fileName))
+                viewerNote = outcome.note
+                viewerFile = outcome.written ? ReportViewer.fileName : nil
+            }
             let summary = ReportSummary(run: run, members: members, wallSeconds: Date().timeIntervalSince(started),
                                         arguments: arguments, runNote: runNote)
             try AtomicFileWriter.write(summary.json.serialized(), to: try staging.url(for: "summary.json"))
-            try AtomicFileWriter.write(Data(ReportPage(summary: summary, sections: sections, headlines: headlines).html.utf8),
+            try AtomicFileWriter.write(Data(ReportPage(summary: summary, sections: sections, headlines: headlines,
+                                                       viewer: (viewerFile, viewerNote)).html.utf8),
                                        to: try staging.url(for: "index.html"))
             written.isReport = true
         }

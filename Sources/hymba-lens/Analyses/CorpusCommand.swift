@@ -37,16 +37,22 @@ struct CorpusCommand {
             try Corpus.load(name: $0.name, path: $0.path, tokenizer: tokenizer, config: checkpoint.config,
                             maxPassages: limits.maxPassages, maxTokens: limits.maxTokens)
         }
+        // Loaded once, by the passage loop or (when every passage came from a journal) the viewer.
+        let loaded = LoadedModel { try ModelLoading.load(checkpoint, quiet: output.quiet) }
         let draft = CorpusRun.description(config: checkpoint.config, modelPath: modelPath, corpora: corpora)
         let arguments = CommandLine.arguments.dropFirst().joined(separator: " ")
         let request = CorpusRun.Request(
             command: command, commandLine: "hymba-lens " + arguments, label: label, analyses: try analyses(draft), corpora: corpora,
             checkpoint: checkpoint, modelPath: modelPath, maxPassages: limits.maxPassages, maxTokens: limits.maxTokens, shard: shard,
             folder: destination, resume: run.resume, restart: run.restart, quiet: output.quiet, planNotes: planNotes(draft),
-            loadModel: { try ModelLoading.load(checkpoint, quiet: output.quiet) })
+            loadModel: { try loaded.model() })
         let result = try CorpusRun(request).execute()
+        let viewer = command == "report" && shard == nil
+            ? ReportViewer(corpus: corpora.first, tokenizer: tokenizer, modelName: URL(fileURLWithPath: modelPath).lastPathComponent,
+                           model: { try loaded.model() })
+            : nil
         let written = try RunOutputs.write(result, into: destination, force: output.force, dpi: output.dpi,
-                                           arguments: arguments, started: started)
+                                           arguments: arguments, started: started, viewer: viewer)
         if !output.quiet {
             if let shard {
                 Progress.note("wrote \(output.out)/part.json: shard \(shard) of the \(command) run is complete; when every shard is, merge them: hymba-lens merge PART_1 … PART_\(shard.count) --out DIR")
@@ -57,5 +63,19 @@ struct CorpusCommand {
             }
         }
         return written
+    }
+}
+
+/// A model loaded on first use and kept.
+final class LoadedModel {
+    private let load: () throws -> HymbaModel
+    private var value: HymbaModel?
+    init(_ load: @escaping () throws -> HymbaModel) { self.load = load }
+
+    func model() throws -> HymbaModel {
+        if let value { return value }
+        let model = try load()
+        value = model
+        return model
     }
 }

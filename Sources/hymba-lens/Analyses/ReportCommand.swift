@@ -17,7 +17,8 @@ struct Report: ParsableCommand {
         magnitudes and entropy pool the passages of all domains.
 
         Writes to --out: index.html (every figure with a caption stating what it measures and the \
-        headline number), summary.json (the headline numbers and the wall time), and one folder \
+        headline number), summary.json (the headline numbers and the wall time), view.html (the \
+        interactive viewer on the first passage; not in a merged report), and one folder \
         per analysis (sinks/, meta-domains/, roles/, magnitudes/, entropy/) holding the same PNG, \
         SVG, JSON and CSV files as the subcommand of that name; see `hymba-lens help <analysis>` \
         for their definitions, and docs/analyses.md.
