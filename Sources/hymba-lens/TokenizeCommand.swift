@@ -131,25 +131,8 @@ struct Tokenize: ParsableCommand {
         }
     }
 
-    /// A JSON string literal: quotes, backslashes and control characters escaped, the rest raw UTF-8.
-    static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case _ where scalar.value < 0x20:
-                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    /// A JSON string literal (`JSONText`).
+    static func jsonString(_ text: String) -> String { JSONText.string(text) }
 
     /// A token on one terminal line: control and line-separator characters made visible.
     static func escapingControls(_ token: String) -> String {
