@@ -27,32 +27,20 @@ struct Merge: ParsableCommand {
     @Argument(help: ArgumentHelp("The output folders of the shards, in any order.", valueName: "part"))
     var parts: [String] = []
 
-    @Option(help: ArgumentHelp("Output folder: new (parents are created), empty, or an earlier hymba-lens output.", valueName: "dir"))
-    var out: String
-
-    @Flag(help: "Write into a folder that holds files hymba-lens did not write (they are kept, never replaced).")
-    var force = false
-
-    @Option(help: ArgumentHelp("Resolution of the PNG figures (SVGs are vector).", valueName: "dpi"))
-    var dpi: Double = 144
-
-    @Flag(help: "No progress on stderr.")
-    var quiet = false
+    @OptionGroup var output: AnalysisOutputOptions
 
     func validate() throws {
         guard !parts.isEmpty else { throw ValidationError("give the output folders of the shards to merge") }
-        guard dpi.isFinite, dpi >= 36, dpi <= 1200 else { throw ValidationError("--dpi must be between 36 and 1200") }
     }
 
     func run() throws {
         let started = Date()
-        let destination = URL(fileURLWithPath: out).standardizedFileURL
-        try OutputFolder.check(destination, force: force)
+        let destination = try output.checkedDestination()
         let arguments = CommandLine.arguments.dropFirst().joined(separator: " ")
-        let (written, shards) = try PartMerge.merge(parts, into: destination, force: force, dpi: dpi, arguments: arguments, started: started)
-        if !quiet {
+        let (written, shards) = try PartMerge.merge(parts, into: destination, force: output.force, dpi: output.dpi, arguments: arguments, started: started)
+        if !output.quiet {
             for shard in shards { Progress.note("merge: \(shard)") }
-            Progress.note("wrote \(out)/ (\(written.isReport ? "index.html, summary.json and " : "")\(written.figures) figures, \(written.tables) tables) in \(RunProgress.clock(Date().timeIntervalSince(started)))")
+            Progress.note("wrote \(output.out)/ (\(written.isReport ? "index.html, summary.json and " : "")\(written.figures) figures, \(written.tables) tables) in \(RunProgress.clock(Date().timeIntervalSince(started)))")
         }
     }
 }
