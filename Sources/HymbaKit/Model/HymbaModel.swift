@@ -19,6 +19,8 @@ public struct HymbaModel: Sendable {
     public let weights: HymbaWeights
     /// The meta rows' per-layer state, computed on the first probe-free run (see `MetaPrefix`).
     private let metaPrefix = MetaPrefixCache()
+    /// Scratch buffers reused by every forward pass (see `ForwardWorkspace`).
+    private let workspaces = WorkspacePool()
 
     public init(config: HymbaConfig, weights: HymbaWeights) {
         self.config = config
@@ -64,18 +66,22 @@ public struct HymbaModel: Sendable {
     ///   - logitRows: `.all` (default) or `.last` — the last row only, when the caller needs just
     ///     the next-token prediction (the full `(n, vocab)` matrix is 250 MB at 2048 tokens).
     ///     A recorder whose plan records `logits` always gets all rows.
+    ///   - progress: called after each layer with (layers done, layers), on the calling thread.
     public func forward(ids: [Int], recorder: Recorder? = nil, ablations: [Ablation] = [],
-                        logitRows: LogitRows = .all) throws -> Matrix {
+                        logitRows: LogitRows = .all, progress: ((Int, Int) -> Void)? = nil) throws -> Matrix {
         try validate(ids: ids)
         try validate(ablations)
         recorder?.begin(ids: ids)
-        var loop = LayerLoop(model: self, ids: ids, prefix: recorder == nil ? prefix() : nil)
-        var x = loop.embed(ids)
-        for i in 0..<config.hiddenLayers {
-            loop.apply(layer: i, to: &x, recorder: recorder, ablations: ablations)
-        }
         let wantsAll = logitRows == .all || (recorder?.plan.wants(.logits) ?? false)
-        let logits = loop.readOut(wantsAll ? x : x.rows((x.rows - 1)..<x.rows), isLastRowOnly: !wantsAll)
+        let logits = workspaces.with { workspace in
+            var loop = LayerLoop(model: self, ids: ids, prefix: recorder == nil ? prefix(workspace) : nil, workspace: workspace)
+            var x = loop.embed(ids)
+            for i in 0..<config.hiddenLayers {
+                loop.apply(layer: i, to: &x, recorder: recorder, ablations: ablations)
+                progress?(i + 1, config.hiddenLayers)
+            }
+            return loop.readOut(wantsAll ? x : x.rows((x.rows - 1)..<x.rows), isLastRowOnly: !wantsAll)
+        }
         if let recorder {
             if recorder.plan.wants(.inputIDs) {
                 recorder.store(ModelKey.inputIDs.rawValue, Tensor(shape: [ids.count], integers: ids.map(Int64.init)))
@@ -88,14 +94,16 @@ public struct HymbaModel: Sendable {
     /// An unablated run that keeps every layer's input and the shared K/V, for `forward(resumingFrom:)`.
     public func cleanRun(ids: [Int]) throws -> CleanRun {
         try validate(ids: ids)
-        var loop = LayerLoop(model: self, ids: ids, prefix: prefix())
-        var x = loop.embed(ids)
-        var inputs: [Matrix] = []
-        for i in 0..<config.hiddenLayers {
-            inputs.append(x)
-            loop.apply(layer: i, to: &x, recorder: nil, ablations: [])
+        return workspaces.with { workspace in
+            var loop = LayerLoop(model: self, ids: ids, prefix: prefix(workspace), workspace: workspace)
+            var x = loop.embed(ids)
+            var inputs: [Matrix] = []
+            for i in 0..<config.hiddenLayers {
+                inputs.append(x)
+                loop.apply(layer: i, to: &x, recorder: nil, ablations: [])
+            }
+            return CleanRun(ids: ids, logits: loop.readOut(x), layerInputs: inputs, producedKV: loop.producedKV)
         }
-        return CleanRun(ids: ids, logits: loop.readOut(x), layerInputs: inputs, producedKV: loop.producedKV)
     }
 
     /// The logits with `ablations` applied, recomputing only from the first ablated layer on:
@@ -103,13 +111,15 @@ public struct HymbaModel: Sendable {
     public func forward(resumingFrom clean: CleanRun, ablations: [Ablation]) throws -> Matrix {
         try validate(ablations)
         guard let first = ablations.map(\.layer).min() else { return clean.logits }
-        var loop = LayerLoop(model: self, ids: clean.ids, prefix: prefix())
-        loop.producedKV = clean.producedKV.filter { $0.key < first }
-        var x = clean.layerInputs[first]
-        for i in first..<config.hiddenLayers {
-            loop.apply(layer: i, to: &x, recorder: nil, ablations: ablations)
+        return workspaces.with { workspace in
+            var loop = LayerLoop(model: self, ids: clean.ids, prefix: prefix(workspace), workspace: workspace)
+            loop.producedKV = clean.producedKV.filter { $0.key < first }
+            var x = clean.layerInputs[first]
+            for i in first..<config.hiddenLayers {
+                loop.apply(layer: i, to: &x, recorder: nil, ablations: ablations)
+            }
+            return loop.readOut(x)
         }
-        return loop.readOut(x)
     }
 
     /// A recorder for `plan` on this model.
@@ -118,10 +128,10 @@ public struct HymbaModel: Sendable {
     }
 
     /// The cached meta-row state (nil when the model has no meta tokens).
-    private func prefix() -> MetaPrefix? {
+    private func prefix(_ workspace: ForwardWorkspace) -> MetaPrefix? {
         guard config.memoryTokens > 0 else { return nil }
         return metaPrefix.prefix {
-            var loop = LayerLoop(model: self, ids: [], prefix: nil)
+            var loop = LayerLoop(model: self, ids: [], prefix: nil, workspace: workspace)
             var x = weights.metaTokens
             var layers: [MetaPrefix.Layer] = []
             for i in 0..<config.hiddenLayers {
@@ -156,10 +166,13 @@ public struct HymbaModel: Sendable {
         /// Absolute row of the first row the loop computes (M on the real-rows-only path).
         let firstRow: Int
         var producedKV: [Int: HybridBlock.KeyValues] = [:]
+        /// Where the layers keep their intermediates (valid while the forward pass runs).
+        let workspace: ForwardWorkspace
 
-        init(model: HymbaModel, ids: [Int], prefix: MetaPrefix?) {
+        init(model: HymbaModel, ids: [Int], prefix: MetaPrefix?, workspace: ForwardWorkspace) {
             self.model = model
             self.prefix = prefix
+            self.workspace = workspace
             let m = model.config.memoryTokens
             firstRow = prefix == nil ? 0 : m
             rope = model.config.rope ? RotaryEmbedding(config: model.config, positions: m + ids.count) : nil
@@ -203,7 +216,7 @@ public struct HymbaModel: Sendable {
             context.probe = recorder?.probe(layer: i, rows: firstRow + x.rows)
             context.ablations = ablations.filter { $0.layer == i }.map(\.target)
             context.capturePrefix = capturePrefix
-            let output = block.apply(&x, context: context)
+            let output = x.withMutableView { block.apply($0, context: context, workspace: workspace) }
             if case .producer = config.kvRole(layer: i) { producedKV[i] = output.keyValues }
             return output.prefix
         }

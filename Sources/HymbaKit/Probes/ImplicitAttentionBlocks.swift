@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// The inputs of the SSM implicit attention as raw row-major buffers, shared read-only by every
@@ -245,7 +246,7 @@ final class ImplicitAttentionBlocks: @unchecked Sendable {   // concurrent tasks
             let a = inputs.negA + state * inputs.width + first, xn = x + state * w
             for c in 0..<w { xn[c] = a[c] * span[c] }
         }
-        VectorMath.expInPlace(x, count: columns)
+        hl_exp_in_place(KernelLevel.best, x, columns)
     }
 
     /// A query row through `boundary ≤ query`: `row[(n, c)] = C_query[n] · D(query+1, boundary)`.

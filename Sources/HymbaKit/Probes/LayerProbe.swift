@@ -13,7 +13,6 @@ final class LayerProbe {
     private let attentionStatistics: AttentionRowStatistics?
     /// What the attention kernel reports its rows to (nil when nothing needs them).
     let attentionObserver: AttentionRowObserver?
-    private var rawBranchRMS: (attention: [Float], ssm: [Float])?
 
     init(layer: Int, recorder: Recorder, rows: Int) {
         self.layer = layer
@@ -41,41 +40,44 @@ final class LayerProbe {
     }
 
     /// Both branch outputs before their norms, with the SSM internals.
-    func capture(attentionOut: Matrix, ssm: SSMBranch.Result, gate projected: Matrix, gateColumns: Range<Int>) {
-        record(.attnOut, Tensor(attentionOut))
-        record(.ssmOut, Tensor(ssm.output))
-        if let norms = ssm.scan.stateNorm { record(.ssmStateNorm, Tensor(norms)) }
-        if let final = ssm.scan.finalState { record(.ssmFinalState, Tensor(final)) }
-        record(.ssmX, Tensor(ssm.scanInput))
-        record(.ssmDt, Tensor(ssm.delta))
-        record(.ssmB, Tensor(ssm.b))
-        record(.ssmC, Tensor(ssm.c))
-        record(.ssmGate, Tensor(projected.columns(gateColumns)))
+    func capture(attentionOut: MatrixView, ssm: SSMBranch.Result, gate: MatrixView) {
+        record(.attnOut, Tensor(attentionOut.matrix))
+        record(.ssmOut, Tensor(ssm.output.matrix))
+        if let norms = ssm.stateNorms { record(.ssmStateNorm, Tensor(norms.matrix)) }
+        if let final = ssm.finalState { record(.ssmFinalState, Tensor(final.matrix)) }
+        record(.ssmX, Tensor(ssm.scanInput.matrix))
+        record(.ssmDt, Tensor(ssm.delta.matrix))
+        record(.ssmB, Tensor(ssm.b.matrix))
+        record(.ssmC, Tensor(ssm.c.matrix))
+        record(.ssmGate, Tensor(gate.matrix))
         record(.attnHeadNorm, Self.headNorms(attentionOut, heads: config.attentionHeads))
         record(.ssmHeadNorm, Self.headNorms(ssm.output, heads: config.attentionHeads))
-        if wants(.branchRMS) {
-            rawBranchRMS = (Self.rowRMS(attentionOut), Self.rowRMS(ssm.output))
-        }
         captureSSMAttention(ssm)
     }
 
-    /// The branches after their pre-average norms (for `branch_rms`).
-    func capture(normalizedAttention: Matrix, normalizedSSM: Matrix) {
-        guard let raw = rawBranchRMS else { return }
-        let a = Self.rowRMS(normalizedAttention), s = Self.rowRMS(normalizedSSM)
+    /// `branch_rms`: the RMS of each branch output, and of each after its pre-average norm (the
+    /// norm evaluated here as the forward evaluates it, row by row).
+    func captureBranchRMS(attention: MatrixView, ssm: MatrixView, attentionNorm: [Float], ssmNorm: [Float], eps: Float) {
+        guard wants(.branchRMS) else { return }
+        let rows = attention.rows, cols = attention.cols
         var values = [Float](repeating: 0, count: rows * 4)
-        for t in 0..<rows {
-            values[t * 4 + 0] = raw.attention[t]
-            values[t * 4 + 1] = raw.ssm[t]
-            values[t * 4 + 2] = a[t]
-            values[t * 4 + 3] = s[t]
+        var normalized = Matrix(rows: 1, cols: cols)
+        normalized.withMutableView { scratch in
+            for t in 0..<rows {
+                values[t * 4 + 0] = Self.rms(attention.row(t), count: cols)
+                values[t * 4 + 1] = Self.rms(ssm.row(t), count: cols)
+                rmsNorm(attention.rows(t..<(t + 1)), weight: attentionNorm, eps: eps, into: scratch)
+                values[t * 4 + 2] = Self.rms(scratch.base, count: cols)
+                rmsNorm(ssm.rows(t..<(t + 1)), weight: ssmNorm, eps: eps, into: scratch)
+                values[t * 4 + 3] = Self.rms(scratch.base, count: cols)
+            }
         }
         recorder.store(HookPoint.branchRMS.key(layer: layer), Tensor(shape: [rows, 4], floats: values))
     }
 
     /// The residual stream after the layer; also closes the layer's attention reductions.
-    func capture(hidden: Matrix) {
-        record(.hidden, Tensor(hidden))
+    func capture(hidden: MatrixView) {
+        record(.hidden, Tensor(hidden.matrix))
         if let maps = attentionMaps { recorder.store(HookPoint.attnProbs.key(layer: layer), maps.tensor) }
         if let mass = attentionMass {
             record(.attnMass, mass.massTensor)
@@ -116,7 +118,7 @@ final class LayerProbe {
     }
 
     /// `[T, H]`: L2 norm of each head's column slice.
-    static func headNorms(_ x: Matrix, heads: Int) -> Tensor {
+    static func headNorms(_ x: MatrixView, heads: Int) -> Tensor {
         let width = x.cols / heads
         var out = [Float](repeating: 0, count: x.rows * heads)
         for t in 0..<x.rows {
@@ -129,12 +131,10 @@ final class LayerProbe {
         return Tensor(shape: [x.rows, heads], floats: out)
     }
 
-    /// Root mean square of each row.
-    static func rowRMS(_ x: Matrix) -> [Float] {
-        (0..<x.rows).map { t in
-            var sum: Double = 0
-            for k in 0..<x.cols { let v = Double(x[t, k]); sum += v * v }
-            return Float((sum / Double(max(1, x.cols))).squareRoot())
-        }
+    /// Root mean square of `count` values.
+    static func rms(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        var sum: Double = 0
+        for k in 0..<count { let v = Double(x[k]); sum += v * v }
+        return Float((sum / Double(max(1, count))).squareRoot())
     }
 }
