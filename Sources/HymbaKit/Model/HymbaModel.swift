@@ -19,6 +19,8 @@ public struct HymbaModel: Sendable {
     public let weights: HymbaWeights
     /// The meta rows' per-layer state, computed on the first probe-free run (see `MetaPrefix`).
     private let metaPrefix = MetaPrefixCache()
+    /// The meta rows' part of recordings, per plan (see `MetaRecording`).
+    private let metaRecordings = MetaRecordingCache()
     /// Scratch buffers reused by every forward pass (see `ForwardWorkspace`).
     private let workspaces = WorkspacePool()
 
@@ -27,8 +29,10 @@ public struct HymbaModel: Sendable {
         self.weights = weights
     }
 
-    /// Loads a checkpoint folder.
+    /// Loads a checkpoint folder. Warns once per process on standard error when OpenBLAS runs an
+    /// older kernel family than the CPU supports (see `BLASCore`).
     public init(checkpoint: Checkpoint, progress: ((Int, Int) -> Void)? = nil) throws {
+        BLASCore.warnOnce()
         self.init(config: checkpoint.config, weights: try HymbaWeights(checkpoint: checkpoint, progress: progress))
     }
 
@@ -56,9 +60,10 @@ public struct HymbaModel: Sendable {
 
     /// Runs the prompt and returns the logits of its `n` real tokens, `(n, vocab)`.
     ///
-    /// Without a recorder only the n real rows are computed: the meta rows' contribution comes
-    /// from the model's cached `MetaPrefix` (identical values, computed once). With a recorder
-    /// all T rows run, since recordings include the meta rows.
+    /// Only the n real rows are computed: the meta rows' contribution comes from the model's
+    /// cached `MetaPrefix` (identical values, computed once), and a recorder's meta rows from
+    /// the cached `MetaRecording` of its plan. With ablations and a recorder all T rows run, so
+    /// that the recorded meta rows are the ablated ones.
     ///
     /// - Parameters:
     ///   - recorder: receives what its plan asks for; nil runs with no probes.
@@ -69,12 +74,28 @@ public struct HymbaModel: Sendable {
     ///   - progress: called after each layer with (layers done, layers), on the calling thread.
     public func forward(ids: [Int], recorder: Recorder? = nil, ablations: [Ablation] = [],
                         logitRows: LogitRows = .all, progress: ((Int, Int) -> Void)? = nil) throws -> Matrix {
+        try forward(ids: ids, recorder: recorder, ablations: ablations, logitRows: logitRows, progress: progress,
+                    metaRows: .cached)
+    }
+
+    /// Where a forward pass gets the meta rows from.
+    enum MetaRows {
+        /// The prefix caches wherever they give the same result.
+        case cached
+        /// Computed with the real rows (the reference path the caches are tested against).
+        case computed
+    }
+
+    func forward(ids: [Int], recorder: Recorder?, ablations: [Ablation], logitRows: LogitRows,
+                 progress: ((Int, Int) -> Void)?, metaRows: MetaRows) throws -> Matrix {
         try validate(ids: ids)
         try validate(ablations)
-        recorder?.begin(ids: ids)
         let wantsAll = logitRows == .all || (recorder?.plan.wants(.logits) ?? false)
         let logits = workspaces.with { workspace in
-            var loop = LayerLoop(model: self, ids: ids, prefix: recorder == nil ? prefix(workspace) : nil, workspace: workspace)
+            let cached = metaRows == .cached && (recorder == nil || ablations.isEmpty)
+            let prefix = cached ? self.prefix(workspace) : nil
+            recorder?.begin(ids: ids, meta: prefix == nil ? nil : metaRecording(for: recorder!.plan, workspace))
+            var loop = LayerLoop(model: self, ids: ids, prefix: prefix, workspace: workspace)
             var x = loop.embed(ids)
             for i in 0..<config.hiddenLayers {
                 loop.apply(layer: i, to: &x, recorder: recorder, ablations: ablations)
@@ -138,6 +159,18 @@ public struct HymbaModel: Sendable {
                 layers.append(loop.apply(layer: i, to: &x, recorder: nil, ablations: [], capturePrefix: true)!)
             }
             return MetaPrefix(layers: layers)
+        }
+    }
+
+    /// The meta rows' recording for `plan`, run once per plan over the meta rows alone.
+    private func metaRecording(for plan: RecordingPlan, _ workspace: ForwardWorkspace) -> MetaRecording {
+        metaRecordings.recording(for: plan) {
+            let recorder = Recorder(plan: plan.metaRowsPlan(), model: self)
+            recorder.begin(ids: [])
+            var loop = LayerLoop(model: self, ids: [], prefix: nil, workspace: workspace)
+            var x = weights.metaTokens
+            for i in 0..<config.hiddenLayers { loop.apply(layer: i, to: &x, recorder: recorder, ablations: []) }
+            return MetaRecording(tensors: recorder.stored)
         }
     }
 
@@ -213,7 +246,7 @@ public struct HymbaModel: Sendable {
             var context = HybridBlock.Context(rope: rope, firstRow: firstRow)
             if case .consumer(let producer) = config.kvRole(layer: i) { context.sharedKV = producedKV[producer] }
             context.prefix = prefix?.layers[i]
-            context.probe = recorder?.probe(layer: i, rows: firstRow + x.rows)
+            context.probe = recorder?.probe(layer: i, rows: firstRow + x.rows, firstRow: firstRow)
             context.ablations = ablations.filter { $0.layer == i }.map(\.target)
             context.capturePrefix = capturePrefix
             let output = x.withMutableView { block.apply($0, context: context, workspace: workspace) }

@@ -2,11 +2,18 @@ import Foundation
 
 /// One layer's view of the recording plan: the forward pass hands it intermediate values and
 /// it keeps — or reduces on the fly — exactly what the plan asks for at this layer.
+///
+/// On a run over the real rows only (`firstRow` = M), what it is handed covers rows M ..< T;
+/// it puts the meta rows from the recorder's `MetaRecording` in front of every per-row point
+/// and map, so recordings are the same on both paths.
 final class LayerProbe {
     let layer: Int
     private let recorder: Recorder
     private let config: HymbaConfig
+    /// T, all positions.
     private let rows: Int
+    /// The first row the forward computes: 0, or M when the meta rows come from the recorder's meta recording.
+    private let firstRow: Int
 
     private let attentionMaps: DenseMapCollector?
     private let attentionMass: AttentionMassAccumulator?
@@ -14,14 +21,15 @@ final class LayerProbe {
     /// What the attention kernel reports its rows to (nil when nothing needs them).
     let attentionObserver: AttentionRowObserver?
 
-    init(layer: Int, recorder: Recorder, rows: Int) {
+    init(layer: Int, recorder: Recorder, rows: Int, firstRow: Int) {
         self.layer = layer
         self.recorder = recorder
         self.config = recorder.config
         self.rows = rows
+        self.firstRow = firstRow
         let plan = recorder.plan
         attentionMaps = plan.heads(.attnProbs, layer: layer, headCount: config.attentionHeads)
-            .map { DenseMapCollector(heads: $0, rows: rows) }
+            .map { DenseMapCollector(heads: $0, rows: rows, metaRows: recorder.meta?.tensors[HookPoint.attnProbs.key(layer: layer)]) }
         attentionMass = (plan.wants(.attnMass, layer: layer) || plan.wants(.metaAttnReceived, layer: layer))
             ? AttentionMassAccumulator(heads: config.attentionHeads, metaCount: config.memoryTokens,
                                        firstTokenIsBOS: recorder.firstTokenIsBOS, absolute: false)
@@ -36,7 +44,13 @@ final class LayerProbe {
     func wants(_ point: HookPoint) -> Bool { recorder.plan.wants(point, layer: layer) }
 
     private func record(_ point: HookPoint, _ tensor: @autoclosure () -> Tensor) {
-        if wants(point) { recorder.store(point.key(layer: layer), tensor()) }
+        guard wants(point) else { return }
+        let key = point.key(layer: layer)
+        if firstRow > 0, point.coversEveryRow, !point.isMap, let meta = recorder.meta?.tensors[key] {
+            recorder.store(key, Tensor(stackingRowsOf: meta, tensor()))
+        } else {
+            recorder.store(key, tensor())
+        }
     }
 
     /// Both branch outputs before their norms, with the SSM internals.
@@ -72,13 +86,13 @@ final class LayerProbe {
                 values[t * 4 + 3] = Self.rms(scratch.base, count: cols)
             }
         }
-        recorder.store(HookPoint.branchRMS.key(layer: layer), Tensor(shape: [rows, 4], floats: values))
+        record(.branchRMS, Tensor(shape: [rows, 4], floats: values))
     }
 
     /// The residual stream after the layer; also closes the layer's attention reductions.
     func capture(hidden: MatrixView) {
         record(.hidden, Tensor(hidden.matrix))
-        if let maps = attentionMaps { recorder.store(HookPoint.attnProbs.key(layer: layer), maps.tensor) }
+        if let maps = attentionMaps { record(.attnProbs, maps.tensor) }
         if let mass = attentionMass {
             record(.attnMass, mass.massTensor)
             record(.metaAttnReceived, mass.metaReceivedTensor)
@@ -91,30 +105,43 @@ final class LayerProbe {
 
     private func captureSSMAttention(_ ssm: SSMBranch.Result) {
         let plan = recorder.plan
+        let metaMaps = { (point: HookPoint) in self.recorder.meta?.tensors[point.key(layer: self.layer)] }
         let headMaps = plan.heads(.ssmAttn, layer: layer, headCount: config.attentionHeads)
-            .map { DenseMapCollector(heads: $0, rows: rows) }
+            .map { DenseMapCollector(heads: $0, rows: rows, metaRows: metaMaps(.ssmAttn)) }
         let mass = wants(.ssmMass)
             ? AttentionMassAccumulator(heads: config.attentionHeads, metaCount: config.memoryTokens,
                                        firstTokenIsBOS: recorder.firstTokenIsBOS, absolute: true)
             : nil
         let channels = wants(.ssmAttnChannels) ? plan.ssmAttentionChannels : []
-        let channelMaps = channels.isEmpty ? nil : DenseMapCollector(heads: Array(0..<channels.count), rows: rows)
+        let channelMaps = channels.isEmpty ? nil
+            : DenseMapCollector(heads: Array(0..<channels.count), rows: rows, metaRows: metaMaps(.ssmAttnChannels))
         let statistics = (wants(.ssmEntropy) || wants(.ssmDistance))
             ? AttentionRowStatistics(heads: config.attentionHeads, metaCount: config.memoryTokens,
                                      firstTokenIsBOS: recorder.firstTokenIsBOS, absolute: true)
             : nil
         let observer = AttentionObserverGroup.combining([headMaps, mass, statistics])
         guard observer != nil || channelMaps != nil else { return }
-        SSMImplicitAttention(heads: config.attentionHeads, metaCount: config.memoryTokens)
-            .run(delta: ssm.delta, negA: recorder.negA(layer: layer), b: ssm.b, c: ssm.c,
-                 headObserver: observer, channels: channels, channelObserver: channelMaps)
-        if let headMaps { recorder.store(HookPoint.ssmAttn.key(layer: layer), headMaps.tensor) }
-        if let mass { recorder.store(HookPoint.ssmMass.key(layer: layer), mass.massTensor) }
+        let attention = SSMImplicitAttention(heads: config.attentionHeads, metaCount: config.memoryTokens)
+        if firstRow > 0 {
+            // Real rows read the meta rows as keys: the implicit attention runs over all T rows'
+            // Δ, B, C (the meta rows' from the meta recording) and reports rows M ..< T.
+            let full = { (point: HookPoint, real: MatrixView) -> Matrix in
+                Matrix.vstack([self.recorder.meta!.tensors[point.key(layer: self.layer)]!.matrix, real.matrix])
+            }
+            attention.run(delta: full(.ssmDt, ssm.delta), negA: recorder.negA(layer: layer), b: full(.ssmB, ssm.b),
+                          c: full(.ssmC, ssm.c), firstQueryRow: firstRow,
+                          headObserver: observer, channels: channels, channelObserver: channelMaps)
+        } else {
+            attention.run(delta: ssm.delta, negA: recorder.negA(layer: layer), b: ssm.b, c: ssm.c,
+                          headObserver: observer, channels: channels, channelObserver: channelMaps)
+        }
+        if let headMaps { record(.ssmAttn, headMaps.tensor) }
+        if let mass { record(.ssmMass, mass.massTensor) }
         if let statistics {
             record(.ssmEntropy, statistics.entropyTensor)
             record(.ssmDistance, statistics.distanceTensor)
         }
-        if let channelMaps { recorder.store(HookPoint.ssmAttnChannels.key(layer: layer), channelMaps.tensor) }
+        if let channelMaps { record(.ssmAttnChannels, channelMaps.tensor) }
     }
 
     /// `[T, H]`: L2 norm of each head's column slice.

@@ -28,15 +28,17 @@ struct SSMImplicitAttention {
     ///   - delta: Δ `(T, E)`; negA: `A` as `(N, E)`; b, c: `(T, N)`.
     ///   - headObserver: receives each wanted head's rows (mean over its channels).
     ///   - channels: individual channels whose rows go to `channelObserver` (slot = index in the list).
-    func run(delta: Matrix, negA: Matrix, b: Matrix, c: Matrix,
+    ///   - firstQueryRow: rows before it are not reported (they still serve as keys).
+    func run(delta: Matrix, negA: Matrix, b: Matrix, c: Matrix, firstQueryRow: Int = 0,
              headObserver: AttentionRowObserver?, channels: [Int], channelObserver: AttentionRowObserver?) {
         delta.withView { delta in b.withView { b in c.withView { c in
-            run(delta: delta, negA: negA, b: b, c: c, headObserver: headObserver, channels: channels, channelObserver: channelObserver)
+            run(delta: delta, negA: negA, b: b, c: c, firstQueryRow: firstQueryRow,
+                headObserver: headObserver, channels: channels, channelObserver: channelObserver)
         }}}
     }
 
     /// The same on views (Δ, B, C contiguous: the forward's workspace buffers).
-    func run(delta: MatrixView, negA: Matrix, b: MatrixView, c: MatrixView,
+    func run(delta: MatrixView, negA: Matrix, b: MatrixView, c: MatrixView, firstQueryRow: Int = 0,
              headObserver: AttentionRowObserver?, channels: [Int], channelObserver: AttentionRowObserver?) {
         let rows = delta.rows, width = delta.cols, states = negA.rows
         precondition(heads > 0 && width % heads == 0, "SSM implicit attention: E = \(width) not divisible into \(heads) heads")
@@ -57,7 +59,7 @@ struct SSMImplicitAttention {
                 if let headObserver, headObserver.wants(head: h) {
                     let blocks = headBlocks ?? ImplicitAttentionBlocks(inputs: inputs, groupWidth: dv, parallel: true)
                     headBlocks = blocks
-                    blocks.stream(firstChannel: h * dv, scale: 1 / Float(dv)) { i, row in
+                    blocks.stream(firstChannel: h * dv, scale: 1 / Float(dv), firstRow: firstQueryRow) { i, row in
                         headObserver.observe(head: h, query: i, probabilities: row, keys: keys(i))
                     }
                 }
@@ -65,7 +67,7 @@ struct SSMImplicitAttention {
                 for (slot, channel) in channels.enumerated() where channel / dv == h {
                     let blocks = channelBlocks ?? ImplicitAttentionBlocks(inputs: inputs, groupWidth: 1, parallel: true)
                     channelBlocks = blocks
-                    blocks.stream(firstChannel: channel, scale: 1) { i, row in
+                    blocks.stream(firstChannel: channel, scale: 1, firstRow: firstQueryRow) { i, row in
                         channelObserver.observe(head: slot, query: i, probabilities: row, keys: keys(i))
                     }
                 }

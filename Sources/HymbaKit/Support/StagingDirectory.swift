@@ -26,12 +26,15 @@ public final class StagingDirectory {
             throw OutputError.cannotCreate(path: destination.path, reason: "a file is in the way")
         }
         staging = parent.appendingPathComponent(".\(self.destination.lastPathComponent).partial-\(UUID().uuidString.prefix(8))")
+        // Registered before it exists, so no interrupt can fall between creating and registering
+        // it (the handler's rmdir of a folder not yet made is harmless).
+        InterruptCleanup.shared.register(staging.path)
         do {
             try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: false)
         } catch {
+            InterruptCleanup.shared.unregister(staging.path)
             throw OutputError.cannotCreate(path: destination.path, reason: error.localizedDescription)
         }
-        InterruptCleanup.shared.register(staging.path)
     }
 
     deinit {
