@@ -24,10 +24,14 @@ let package = Package(
         .systemLibrary(name: "CCairo", pkgConfig: "pangocairo",
                        providers: [.apt(["libcairo2-dev", "libpango1.0-dev", "libpng-dev"])]),
 
+        // Kernels in C with per-CPU variants (generic / AVX2 / AVX-512), optimised in every
+        // configuration like the numeric Swift modules below.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
+
         // The numeric modules are optimised in every configuration: an -Onone forward pass is
         // ~30x slower, which would make `swift test` (a debug build) crawl through the parity and
         // trained-model tests. @testable still works (-enable-testing comes from SwiftPM).
-        .target(name: "HymbaKit", dependencies: ["CBLAS"], swiftSettings: optimizedInDebug),
+        .target(name: "HymbaKit", dependencies: ["CBLAS", "CKernels"], swiftSettings: optimizedInDebug),
         .target(name: "HymbaAnalysis", dependencies: ["HymbaKit"], swiftSettings: optimizedInDebug),
         .target(name: "HymbaPlot", dependencies: ["CCairo"]),
         // Corpus runs (journal, shards, merge), each analysis's artifacts and figures, the report page.
@@ -43,7 +47,7 @@ let package = Package(
 
         // Paths of the in-repository fixture copies (Tests/Fixtures), shared by the test targets.
         .target(name: "TestFixtures", path: "Tests/TestFixtures"),
-        .testTarget(name: "HymbaKitTests", dependencies: ["HymbaKit", "TestFixtures"]),
+        .testTarget(name: "HymbaKitTests", dependencies: ["HymbaKit", "CKernels", "TestFixtures"]),
         .testTarget(name: "HymbaAnalysisTests", dependencies: ["HymbaAnalysis", "HymbaKit", "TestFixtures"]),
         .testTarget(name: "HymbaPlotTests", dependencies: ["HymbaPlot"]),
         .testTarget(name: "HymbaReportTests", dependencies: ["HymbaReport", "HymbaAnalysis", "HymbaKit", "TestFixtures"]),

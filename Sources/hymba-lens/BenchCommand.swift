@@ -8,14 +8,21 @@ struct Bench: ParsableCommand {
         discussion: """
         Runs a synthetic prompt of --tokens ids (BOS first, then a fixed pseudo-random sequence) \
         through the model --repeat times and prints seconds per prefill, tokens/s and the peak \
-        resident memory of the process. --record runs the same with a recording plan, to see \
-        what probes cost. Use a release build (swift build -c release) for numbers worth quoting.
+        resident memory of the process. --record PLAN also times a prefill recording that plan, \
+        alternating with the plain runs in the same process, and prints its best time as a \
+        multiple of the plain prefill's: what the probes cost. Use a release build (swift build \
+        -c release) for numbers worth quoting.
 
         The "sgemm bound" line times the forward's large projections alone (in_proj, out_proj, \
-        the MLP and the LM head, over the rows a plain prefill computes), measured in the same \
-        process right after the prefills: the gap between it and the prefill is everything \
-        else (attention, scan, norms). On a shared machine whose speed drifts, compare the two \
-        rather than prefill times taken at different moments.
+        the MLP and the LM head, over the rows a plain prefill computes, into buffers allocated \
+        beforehand), measured in the same process right after the prefills: the gap between it \
+        and the plain prefill is everything else (attention, scan, norms). On a shared machine \
+        whose speed drifts, compare the two rather than prefill times taken at different moments.
+
+        The "blas" line names the OpenBLAS kernels that ran and who chose them: hymba-lens \
+        restarts itself with OPENBLAS_CORETYPE when OpenBLAS picked older kernels than the CPU \
+        supports (HYMBA_LENS_BLAS=keep turns that off). "kernels" names the variant of \
+        HymbaLens's own C kernels this CPU runs.
 
         --tokenize-file measures the tokenizer instead: MB/s on the file as one string and split \
         into paragraphs.
@@ -65,42 +72,44 @@ struct Bench: ParsableCommand {
             return Int((random >> 33) % UInt64(model.config.vocabSize - 3)) + 3
         }
         try model.validate(ids: ids)
-        var times: [Double] = []
+        // Plain and recorded prefills alternate, so that both see the same machine (a shared
+        // machine's speed drifts); the recorded run's cost is reported as a ratio to the plain one.
+        var plainTimes: [Double] = [], recordedTimes: [Double] = []
         for run in 0...self.repeat {
-            let recorder = plan.map { model.makeRecorder(plan: $0) }
             let start = Date()
-            // A plain prefill computes every logit row; with a plan, only what it records.
-            _ = try model.forward(ids: ids, recorder: recorder, logitRows: recorder == nil ? .all : .last)
-            let seconds = Date().timeIntervalSince(start)
-            if run > 0 { times.append(seconds) }
-            Progress.note(String(format: "%@ %d: %.3f s", run == 0 ? "warm-up" : "run", run, seconds))
+            _ = try model.forward(ids: ids)                 // a plain prefill computes every logit row
+            let plain = Date().timeIntervalSince(start)
+            var note = String(format: "%@ %d: %.3f s", run == 0 ? "warm-up" : "run", run, plain)
+            if let plan {
+                let recorder = model.makeRecorder(plan: plan)
+                let start = Date()
+                _ = try model.forward(ids: ids, recorder: recorder, logitRows: .last)   // only what the plan records
+                let recorded = Date().timeIntervalSince(start)
+                note += String(format: ", recorded %.3f s", recorded)
+                if run > 0 { recordedTimes.append(recorded) }
+            }
+            if run > 0 { plainTimes.append(plain) }
+            Progress.note(note)
         }
-        let best = times.min()!, median = times.sorted()[times.count / 2]
-        let bound = (0..<self.repeat).map { _ in projectionSeconds(model, rows: tokens) }.min()!
+        let best = plainTimes.min()!, median = plainTimes.sorted()[plainTimes.count / 2]
+        let bound = ProjectionBound(model: model, rows: tokens)
+        let boundSeconds = (0..<self.repeat).map { _ in bound.seconds() }.min()!
         let c = model.config
         print("model        \(self.model)  (D=\(c.hiddenSize), \(c.hiddenLayers) layers, \(c.memoryTokens) meta tokens)")
         print("prompt       \(tokens) tokens + \(c.memoryTokens) meta = \(tokens + c.memoryTokens) positions")
-        print("record       \(record ?? "nothing")")
+        print("blas         \(BLASCore.statusLine())")
+        print("kernels      \(KernelLevel.name)")
         print(String(format: "load         %.2f s", loadSeconds))
-        print(String(format: "prefill      best %.3f s, median %.3f s over %d runs", best, median, times.count))
+        print(String(format: "prefill      best %.3f s, median %.3f s over %d runs", best, median, plainTimes.count))
         print(String(format: "throughput   %.0f tokens/s (best), %.0f tokens/s (median)", Double(tokens) / best, Double(tokens) / median))
-        print(String(format: "sgemm bound  %.3f s for the projections alone (prefill best = %.2f × that)", bound, best / bound))
-        print(String(format: "memory       %.0f MiB resident after load, %.0f MiB peak", Double(rssAfterLoad) / 1048576, Double(Memory.peakResidentBytes()) / 1048576))
-    }
-
-    /// Seconds for the sgemms of a plain prefill's projections over `rows` rows (weights as
-    /// loaded, inputs zero): every layer's in_proj, out_proj, gate/up and down, then the LM head.
-    private func projectionSeconds(_ model: HymbaModel, rows: Int) -> Double {
-        let c = model.config
-        let start = Date()
-        for layer in model.weights.layers {
-            _ = BLAS.linear(Matrix(rows: rows, cols: c.hiddenSize), layer.inProj)
-            _ = BLAS.linear(Matrix(rows: rows, cols: c.innerSize), layer.outProj)
-            _ = BLAS.linear(Matrix(rows: rows, cols: c.hiddenSize), layer.gateUp)
-            _ = BLAS.linear(Matrix(rows: rows, cols: layer.downProj.cols), layer.downProj)
+        print(String(format: "sgemm bound  %.3f s for the projections alone (prefill best = %.2f × that)", boundSeconds, best / boundSeconds))
+        if let record {
+            let recordedBest = recordedTimes.min()!, recordedMedian = recordedTimes.sorted()[recordedTimes.count / 2]
+            print("record       \(record) best " + String(format: "%.3f s = %.2f × plain (median %.3f s)", recordedBest, recordedBest / best, recordedMedian))
+        } else {
+            print("record       nothing")
         }
-        _ = BLAS.linear(Matrix(rows: rows, cols: c.hiddenSize), model.weights.lmHead)
-        return Date().timeIntervalSince(start)
+        print(String(format: "memory       %.0f MiB resident after load, %.0f MiB peak", Double(rssAfterLoad) / 1048576, Double(Memory.peakResidentBytes()) / 1048576))
     }
 
     private func benchTokenizer(file: String) throws {
@@ -140,5 +149,36 @@ enum Memory {
         let fields = text.split(separator: " ")
         guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
         return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+}
+
+/// The sgemms of a plain prefill's projections over `rows` rows — every layer's in_proj,
+/// out_proj, gate/up and down, then the LM head — with weights as loaded, zero inputs, and
+/// outputs allocated (and faulted in) once, so that only the products are timed.
+private final class ProjectionBound {
+    private let products: [(input: Matrix, weight: Matrix)]
+    private var outputs: [Int: Matrix] = [:]
+
+    init(model: HymbaModel, rows: Int) {
+        let c = model.config
+        var products: [(Matrix, Matrix)] = []
+        let hidden = Matrix(rows: rows, cols: c.hiddenSize), inner = Matrix(rows: rows, cols: c.innerSize)
+        for layer in model.weights.layers {
+            products.append((hidden, layer.inProj))
+            products.append((inner, layer.outProj))
+            products.append((hidden, layer.gateUp))
+            products.append((Matrix(rows: rows, cols: layer.downProj.cols), layer.downProj))
+        }
+        products.append((hidden, model.weights.lmHead))
+        self.products = products
+        for (_, weight) in products where outputs[weight.rows] == nil {
+            outputs[weight.rows] = Matrix(rows: rows, cols: weight.rows)
+        }
+    }
+
+    func seconds() -> Double {
+        let start = Date()
+        for (input, weight) in products { BLAS.linear(input, weight, accumulateInto: &outputs[weight.rows]!, beta: 0) }
+        return Date().timeIntervalSince(start)
     }
 }

@@ -10,4 +10,10 @@ struct HymbaLens: ParsableCommand {
         subcommands: [Trace.self, Inspect.self, Init.self, Bench.self, Tokenize.self, Attention.self, Plot.self, Lens.self, View.self,
                       Sinks.self, MetaDomains.self, Roles.self, Magnitudes.self, Entropy.self, Report.self, Merge.self]
     )
+
+    /// The right OpenBLAS kernels first (a restart, when needed), then the command.
+    static func main() {
+        BLASRelaunch.ifNeeded()
+        main(nil)
+    }
 }

@@ -8,7 +8,9 @@ struct Inspect: ParsableCommand {
         discussion: """
         Reads config.json and the safetensors headers only (no weights are widened). For every \
         layer it shows the attention kind (global, or sliding window W) and the KV-sharing role \
-        (own K/V, producer for later layers, or consumer of an earlier layer's K/V).
+        (own K/V, producer for later layers, or consumer of an earlier layer's K/V). The "blas" \
+        line names the OpenBLAS kernels this machine runs and who chose them (see `hymba-lens \
+        help bench`).
 
         Example:  hymba-lens inspect models/hymba-tiny
         """)
@@ -48,6 +50,7 @@ struct Inspect: ParsableCommand {
                 "sliding_window": c.slidingWindow as Any? ?? NSNull(), "vocab_size": c.vocabSize,
                 "tied_embeddings": !checkpoint.contains("lm_head.weight"),
                 "rope_base": c.rope ? c.ropeBase : NSNull(),
+                "blas": BLASCore.statusLine(), "kernels": KernelLevel.name,
             ]
             let data = try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
@@ -65,6 +68,8 @@ struct Inspect: ParsableCommand {
         print("window       \(c.slidingWindow.map { "\($0) (sliding layers see W+1 rows plus all meta tokens)" } ?? "none (all layers global)")")
         print("vocab        \(c.vocabSize)\(checkpoint.contains("lm_head.weight") ? "" : " (LM head tied to the embedding)")")
         if c.rope { print(String(format: "rope         %@ base %.2f", c.ropeType.rawValue, c.ropeBase)) }
+        print("blas         \(BLASCore.statusLine())")
+        print("kernels      \(KernelLevel.name) (HymbaLens's C kernels)")
         print("layers")
         for entry in layers {
             let i = entry["layer"] as! Int

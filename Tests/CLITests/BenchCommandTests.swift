@@ -13,7 +13,8 @@ final class BenchCommandTests: XCTestCase {
         let result = try CLI.run(["bench", "--model", fixture.path, "--tokens", "20", "--repeat", "2"])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stdout.contains("prompt       20 tokens + 4 meta = 24 positions"), result.stdout)
-        for label in ["prefill      best", "throughput", "sgemm bound", "memory"] {
+        for label in ["prefill      best", "throughput", "sgemm bound", "memory", "record       nothing",
+                      "blas         OpenBLAS ", "kernels      "] {
             XCTAssertTrue(result.stdout.contains(label), "missing \(label) in\n\(result.stdout)")
         }
         XCTAssertTrue(result.stderr.contains("run 2:"), "progress goes to stderr")
@@ -21,6 +22,18 @@ final class BenchCommandTests: XCTestCase {
         let mebibytes = memory.split(separator: " ").compactMap { Double($0) }
         XCTAssertEqual(mebibytes.count, 2, String(memory))
         XCTAssertGreaterThanOrEqual(mebibytes[1], mebibytes[0], "peak below resident after load")
+    }
+
+    /// With a plan, plain and recorded prefills alternate and the recorded one is a ratio to the plain.
+    func testRecordPlanReportsItsCostAgainstThePlainPrefill() throws {
+        let fixture = CLI.parity.appendingPathComponent("tiny-bf16")
+        let result = try CLI.run(["bench", "--model", fixture.path, "--tokens", "12", "--repeat", "2", "--record", "ssm_mass,attn_mass"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let line = try XCTUnwrap(result.stdout.split(separator: "\n").first { $0.hasPrefix("record") }, result.stdout)
+        XCTAssertTrue(line.hasPrefix("record       ssm_mass,attn_mass best "), String(line))
+        XCTAssertTrue(line.contains(" × plain (median "), String(line))
+        XCTAssertTrue(result.stdout.contains("sgemm bound"), result.stdout)
+        XCTAssertTrue(result.stderr.contains("run 2: ") && result.stderr.contains(", recorded "), result.stderr)
     }
 
     /// The tokenizer benchmark counts the same tokens as `tokenize`.

@@ -140,9 +140,11 @@ final class TraceCommandTests: XCTestCase {
         XCTAssertTrue(result.stdout.contains("9.93M"))
         XCTAssertTrue(result.stdout.contains("reuses K/V of layer 1"))
         XCTAssertTrue(result.stdout.contains("sliding W=64"))
+        XCTAssertTrue(result.stdout.contains("\nblas         OpenBLAS "), "the OpenBLAS kernels and who chose them")
         let json = try CLI.run(["inspect", CLI.bundledModel.path, "--json"])
         let summary = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
         XCTAssertEqual(summary["meta_tokens"] as? Int, 32)
+        XCTAssertTrue((summary["blas"] as? String)?.contains(", core ") ?? false, json.stdout)
         XCTAssertEqual(summary["parameters"] as? Int, 9_933_960)
     }
 

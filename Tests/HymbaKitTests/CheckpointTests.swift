@@ -28,7 +28,7 @@ final class CheckpointTests: XCTestCase {
         XCTAssertEqual(config.kvRole(layer: 0), .own)
         XCTAssertTrue(config.isGlobal(layer: 15))
         XCTAssertFalse(config.isGlobal(layer: 14))
-        XCTAssertEqual(config.ropeBase, 74534.83, accuracy: 0.01)      // SEMANTICS.md §3.3
+        XCTAssertEqual(config.ropeBase, 74534.83, accuracy: 0.01)      // the real RoPE base (docs/forward.md)
     }
 
     private func configData(_ edit: (inout [String: Any]) -> Void) throws -> Data {

@@ -45,6 +45,31 @@ final class ParityTests: XCTestCase {
         }
     }
 
+    /// A recorded run computes only the real rows and takes the meta rows' part of every per-row
+    /// point and map from the plan's cached `MetaRecording`: every key equals the full T-row run's.
+    func testRecordingsWithCachedMetaRowsEqualTheFullPath() throws {
+        for fixture in Fixtures.parityFixtures {
+            let model = try HymbaModel(checkpoint: Checkpoint(directory: fixture))
+            let plan = try RecordingPlan("all", config: model.config, ssmAttentionChannels: [0, 7, model.config.innerSize - 1])
+            for prompt in try Fixtures.prompts(of: fixture) {
+                let cached = model.makeRecorder(plan: plan), full = model.makeRecorder(plan: plan)
+                for _ in 0..<2 {      // the second run reuses the cached meta recording
+                    _ = try model.forward(ids: prompt.ids, recorder: cached)
+                }
+                _ = try model.forward(ids: prompt.ids, recorder: full, ablations: [], logitRows: .all, progress: nil, metaRows: .computed)
+                let reference = Dictionary(uniqueKeysWithValues: full.tensors.map { ($0.name, $0.tensor) })
+                XCTAssertEqual(cached.tensors.map(\.name), full.tensors.map(\.name))
+                for (name, tensor) in cached.tensors {
+                    let expected = try XCTUnwrap(reference[name])
+                    XCTAssertEqual(tensor.shape, expected.shape, name)
+                    guard tensor.shape == expected.shape else { continue }
+                    XCTAssertLessThanOrEqual(Parity.scaledError(tensor.floats, expected.floats), 1e-5,
+                                             "\(fixture.lastPathComponent) \(name)")
+                }
+            }
+        }
+    }
+
     /// The criterion is sharp enough to catch a one-weight perturbation …
     func testPerturbingOneWeightBreaksParity() throws {
         let fixture = Fixtures.parity.appendingPathComponent("tiny-bf16")

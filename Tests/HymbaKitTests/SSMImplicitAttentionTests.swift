@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import CKernels
 @testable import HymbaKit
 
 /// The blocked SSM implicit attention against two references on random inputs shaped like the
@@ -421,7 +422,7 @@ struct RunningProductReference {
                     let a = negA + n * width + c0
                     for k in 0..<dv { decay[n * dv + k] = dt[k] * a[k] }
                 }
-                VectorMath.expInPlace(decay, count: block)
+                hl_exp_in_place(KernelLevel.best, decay, block)
                 for j in 0..<i {
                     let w = weights + j * block
                     for k in 0..<block { w[k] *= decay[k] }

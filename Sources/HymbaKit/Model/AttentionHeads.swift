@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Receives attention probabilities while the attention kernel runs, one query row at a time,
@@ -37,65 +38,70 @@ struct AttentionHeads {
     /// - Parameters:
     ///   - queryRows: absolute rows `t` of the queries (all T rows, or only the real rows when the
     ///     meta rows' keys come from a prefix); keys and values cover rows `0 ..< queryRows.upperBound`.
-    ///   - queries: query row `t`, head `h` at `queries + (t − queryRows.lowerBound) * queryStride + h * hd` (post-RoPE).
-    ///   - keys: `(T, Hkv·hd)` post-RoPE, row stride `keyStride`.
-    ///   - values: `(T, Hkv·vd)`, row stride `valueStride`.
-    ///   - output: `(queryRows.count, H·vd)`, contiguous.
-    func run(queryRows: Range<Int>,
-             queries: UnsafePointer<Float>, queryStride: Int,
-             keys: UnsafePointer<Float>, keyStride: Int,
-             values: UnsafePointer<Float>, valueStride: Int,
-             output: UnsafeMutablePointer<Float>,
-             observer: AttentionRowObserver?) {
+    ///   - queries: `(queryRows.count, H·hd)` post-RoPE, head `h` at columns `h·hd ..< (h+1)·hd`.
+    ///   - keys: `(T, Hkv·hd)` post-RoPE; values: `(T, Hkv·vd)`.
+    ///   - output: `(queryRows.count, H·vd)`.
+    ///   - workspace: holds the work items' scratch.
+    func run(queryRows: Range<Int>, queries: MatrixView, keys: MatrixView, values: MatrixView, output: MatrixView,
+             observer: AttentionRowObserver?, workspace: ForwardWorkspace) {
         let blockCount = (queryRows.count + Self.blockRows - 1) / Self.blockRows
-        let views = Views(queries: queries, keys: keys, values: values, output: output)
-        let strides = (query: queryStride, key: keyStride, value: valueStride)
-        // Work items run on all cores. An observer must never see one head from two threads,
-        // so with an observer an item is a whole KV group; without, a (group, block) pair.
-        // The items' sgemms are small and run side by side, so each stays on its own core.
+        // An observer must never see one head from two threads, so with an observer an item is
+        // a whole KV group; without, a (group, block) pair.
         let itemsPerGroup = observer == nil ? blockCount : 1
+        let items = kvHeads * itemsPerGroup
+        let workers = min(items, max(1, ProcessInfo.processInfo.activeProcessorCount))
+        let scratchFloats = Scratch.floats(rows: groupSize * Self.blockRows, keys: queryRows.upperBound,
+                                           headDim: headDim, valueDim: valueDim)
+        let scratchBase = UnsafeSendableMutablePointer(workspace.buffer(.attentionScratch, count: workers * scratchFloats))
+        let views = Views(queries: queries, keys: keys, values: values, output: output)
+        let next = WorkCounter()
+        // Each worker takes items until none are left. The items' sgemms are small and run side by
+        // side, so each stays on its own core.
         BLAS.singleThreaded {
-            DispatchQueue.concurrentPerform(iterations: kvHeads * itemsPerGroup) { item in
-                let group = item / itemsPerGroup
-                let blocks = observer == nil ? (item % itemsPerGroup)..<(item % itemsPerGroup + 1) : 0..<blockCount
-                var scratch = Scratch(rows: groupSize * Self.blockRows, keys: queryRows.upperBound, headDim: headDim, valueDim: valueDim)
-                defer { scratch.release() }
-                for block in blocks {
-                    attendBlock(group: group, block: block, queryRows: queryRows, views: views, strides: strides,
-                                scratch: scratch, observer: observer)
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                let scratch = Scratch(base: scratchBase.pointer + worker * scratchFloats, rows: groupSize * Self.blockRows,
+                                      keys: queryRows.upperBound, headDim: headDim)
+                while let item = next.take(below: items) {
+                    let group = item / itemsPerGroup
+                    let blocks = observer == nil ? (item % itemsPerGroup)..<(item % itemsPerGroup + 1) : 0..<blockCount
+                    for block in blocks {
+                        attendBlock(group: group, block: block, queryRows: queryRows, views: views,
+                                    scratch: scratch, observer: observer)
+                    }
                 }
             }
         }
     }
 
-    /// Raw views of the kernel's inputs and output, shared by the work items (each writes only
-    /// its own output rows and heads).
+    /// Views of the kernel's inputs and output, shared by the work items (each writes only its
+    /// own output rows and heads).
     private struct Views: @unchecked Sendable {
-        let queries, keys, values: UnsafePointer<Float>
-        let output: UnsafeMutablePointer<Float>
+        let queries, keys, values, output: MatrixView
     }
 
-    /// Per-work-item buffers: stacked queries, scores over the block's keys, mixed values.
+    /// A work item's buffers: stacked queries, scores over the block's keys, mixed values.
     private struct Scratch {
         let q, scores, mixed: UnsafeMutablePointer<Float>
-        init(rows: Int, keys: Int, headDim: Int, valueDim: Int) {
-            q = .allocate(capacity: rows * headDim)
-            scores = .allocate(capacity: rows * keys)
-            mixed = .allocate(capacity: rows * valueDim)
+
+        static func floats(rows: Int, keys: Int, headDim: Int, valueDim: Int) -> Int {
+            rows * (headDim + keys + valueDim)
         }
-        mutating func release() { q.deallocate(); scores.deallocate(); mixed.deallocate() }
+
+        init(base: UnsafeMutablePointer<Float>, rows: Int, keys: Int, headDim: Int) {
+            q = base
+            scores = base + rows * headDim
+            mixed = scores + rows * keys
+        }
     }
 
     /// One KV group's heads on one block of query rows.
-    private func attendBlock(group: Int, block: Int, queryRows: Range<Int>, views: Views,
-                             strides: (query: Int, key: Int, value: Int), scratch: Scratch,
+    private func attendBlock(group: Int, block: Int, queryRows: Range<Int>, views: Views, scratch: Scratch,
                              observer: AttentionRowObserver?) {
         let g = groupSize, hd = headDim, vd = valueDim
         let scale = 1 / Float(hd).squareRoot()
         let first = queryRows.lowerBound
         let q = scratch.q, scores = scratch.scores, mixed = scratch.mixed
         let queries = views.queries, keys = views.keys, values = views.values, output = views.output
-        let queryStride = strides.query, keyStride = strides.key, valueStride = strides.value
         let t0 = first + block * Self.blockRows
         let t1 = min(queryRows.upperBound, t0 + Self.blockRows)
         let b = t1 - t0
@@ -106,18 +112,18 @@ struct AttentionHeads {
         for j in 0..<g {
             let head = group * g + j
             for r in 0..<b {
-                (q + (j * b + r) * hd).update(from: queries + (t0 - first + r) * queryStride + head * hd, count: hd)
+                (q + (j * b + r) * hd).update(from: queries.row(t0 - first + r) + head * hd, count: hd)
             }
         }
-        let keyBase = keys + group * hd
+        let keyBase = keys.base + group * hd
         if m > 0 {
             BLAS.sgemm(transA: false, transB: true, m: g * b, n: m, k: hd, alpha: scale,
-                       a: q, lda: hd, b: keyBase + keyRanges.meta.lowerBound * keyStride, ldb: keyStride,
+                       a: q, lda: hd, b: keyBase + keyRanges.meta.lowerBound * keys.stride, ldb: keys.stride,
                        c: scores, ldc: nk)
         }
         if w > 0 {
             BLAS.sgemm(transA: false, transB: true, m: g * b, n: w, k: hd, alpha: scale,
-                       a: q, lda: hd, b: keyBase + keyRanges.window.lowerBound * keyStride, ldb: keyStride,
+                       a: q, lda: hd, b: keyBase + keyRanges.window.lowerBound * keys.stride, ldb: keys.stride,
                        c: scores + m, ldc: nk)
         }
         for j in 0..<g {
@@ -126,41 +132,60 @@ struct AttentionHeads {
             for r in 0..<b {
                 let t = t0 + r
                 let row = scores + (j * b + r) * nk
-                maskRow(row, query: t, keys: keyRanges)
-                VectorMath.softmaxInPlace(row, count: nk)
+                let visible = visibleKeys(query: t, keys: keyRanges)
+                hl_masked_softmax(KernelLevel.best, row, Int32(nk), 0, Int32(visible.meta),
+                                  Int32(m + visible.window.lowerBound), Int32(m + visible.window.upperBound))
                 if reports { observer!.observe(head: head, query: t, probabilities: row, keys: keyRanges) }
             }
         }
-        let valueBase = values + group * vd
+        let valueBase = values.base + group * vd
         if m > 0 {
             BLAS.sgemm(transA: false, transB: false, m: g * b, n: vd, k: m,
-                       a: scores, lda: nk, b: valueBase + keyRanges.meta.lowerBound * valueStride, ldb: valueStride,
+                       a: scores, lda: nk, b: valueBase + keyRanges.meta.lowerBound * values.stride, ldb: values.stride,
                        c: mixed, ldc: vd)
         }
         if w > 0 {
             BLAS.sgemm(transA: false, transB: false, m: g * b, n: vd, k: w,
-                       a: scores + m, lda: nk, b: valueBase + keyRanges.window.lowerBound * valueStride, ldb: valueStride,
+                       a: scores + m, lda: nk, b: valueBase + keyRanges.window.lowerBound * values.stride, ldb: values.stride,
                        beta: m > 0 ? 1 : 0, c: mixed, ldc: vd)
         }
         for j in 0..<g {
             let head = group * g + j
             for r in 0..<b {
-                (output + (t0 - first + r) * heads * vd + head * vd).update(from: mixed + (j * b + r) * vd, count: vd)
+                (output.row(t0 - first + r) + head * vd).update(from: mixed + (j * b + r) * vd, count: vd)
             }
         }
     }
 
-    /// Sets the scores of keys row `t` may not see to −∞ (they become exactly 0 in the softmax).
-    /// Row t sees meta keys `0 … min(M, t+1)` and window keys `windowStart(t) … t`; both are
-    /// contiguous, so everything else is two runs per part.
-    private func maskRow(_ row: UnsafeMutablePointer<Float>, query t: Int, keys: (meta: Range<Int>, window: Range<Int>)) {
+    /// The keys row `t` may see within the block's key ranges: meta keys `0 ..< meta` of the
+    /// meta range (`min(M, t+1)` of them) and the offsets `window` of the window range
+    /// (`windowStart(t) … t`). Everything else gets probability exactly 0.
+    private func visibleKeys(query t: Int, keys: (meta: Range<Int>, window: Range<Int>)) -> (meta: Int, window: Range<Int>) {
         let m = keys.meta.count
         let metaVisible = max(0, min(m, t + 1 - keys.meta.lowerBound))
-        for j in metaVisible..<max(metaVisible, m) { row[j] = -.infinity }
         let lo = keys.window.lowerBound, w = keys.window.count
         let first = min(w, max(0, mask.windowStart(query: t) - lo))
         let end = min(w, max(0, t + 1 - lo))
-        for j in 0..<first { row[m + j] = -.infinity }
-        for j in max(first, end)..<w { row[m + j] = -.infinity }
+        return (metaVisible, first..<max(first, end))
     }
+}
+
+/// Hands out work item numbers `0, 1, 2, …` to concurrent workers.
+final class WorkCounter: @unchecked Sendable {   // guarded by `lock`
+    private let lock = NSLock()
+    private var next = 0
+
+    /// The next item below `limit`, or nil when all are taken.
+    func take(below limit: Int) -> Int? {
+        lock.lock(); defer { lock.unlock() }
+        guard next < limit else { return nil }
+        next += 1
+        return next - 1
+    }
+}
+
+/// A writable pointer shared by concurrent tasks that write disjoint parts of it.
+struct UnsafeSendableMutablePointer: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Float>
+    init(_ pointer: UnsafeMutablePointer<Float>) { self.pointer = pointer }
 }

@@ -1,6 +1,8 @@
+import CKernels
+
 /// One Hymba decoder layer: attention heads ‖ SSM heads on the same normalised input, each
 /// branch RMS-normalised, averaged, projected back to the residual stream, then the MLP.
-/// (Algorithm 1 of the Hymba paper; SEMANTICS.md §3.)
+/// (Algorithm 1 of the Hymba paper; the forward semantics are in docs/probes.md.)
 struct HybridBlock {
     let index: Int
     let weights: LayerWeights
@@ -35,123 +37,116 @@ struct HybridBlock {
         var prefix: MetaPrefix.Layer?
     }
 
-    /// Runs the layer on the residual stream `x` in place: `x` holds rows `firstRow ..< T`.
-    func apply(_ x: inout Matrix, context: Context) -> Output {
-        let (mixed, output) = mixBranches(x, context: context)              // (rows, E)
-        BLAS.linear(mixed, weights.outProj, accumulateInto: &x, beta: 1)
-        applyGatedMLP(&x, weights: weights, eps: config.rmsNormEps)
+    /// Runs the layer on the residual stream `x` (rows `firstRow ..< T`, `(rows, D)`) in place;
+    /// intermediates live in `workspace`.
+    func apply(_ x: MatrixView, context: Context, workspace: ForwardWorkspace) -> Output {
+        let (mixed, output) = mixBranches(x, context: context, workspace: workspace)   // (rows, E)
+        BLAS.linear(mixed, weights.outProj, into: x, beta: 1)                         // X += m · out_projᵀ
+        applyGatedMLP(x, weights: weights, eps: config.rmsNormEps, workspace: workspace)
         context.probe?.capture(hidden: x)
         return output
     }
 
     /// `(RMSNorm₁(A_out) + RMSNorm₂(S_out)) / 2` — both branches on the same projected input.
-    /// Its own function so the branch intermediates (in_proj output, SSM internals) are released
-    /// before the MLP runs.
-    private func mixBranches(_ x: Matrix, context: Context) -> (Matrix, Output) {
+    private func mixBranches(_ x: MatrixView, context: Context, workspace: ForwardWorkspace) -> (MatrixView, Output) {
         let eps = config.rmsNormEps, probe = context.probe, ablations = context.ablations
-        var projected = BLAS.linear(rmsNorm(x, weight: weights.inputNorm, eps: eps), weights.inProj)   // (rows, width)
+        let normed = workspace.view(.normedInput, rows: x.rows, cols: x.cols)
+        rmsNorm(x, weight: weights.inputNorm, eps: eps, into: normed)
         let split = InProjSplit(config: config, computesKV: context.sharedKV == nil)
+        let projected = workspace.view(.projected, rows: x.rows, cols: split.width)
+        BLAS.linear(normed, weights.inProj, into: projected)                         // [q | k | v | xs | z]
 
-        let ownKV = rotateAndExtractKV(&projected, split: split, context: context)
-        let kv = context.sharedKV ?? ownKV!
-        var attentionOut = attend(projected, split: split, kv: kv, context: context)   // (rows, H·vd)
-        var ssm = projected.storage.withUnsafeBufferPointer { p in
-            SSMBranch(weights: weights, config: config).run(
-                xs: p.baseAddress! + split.xs.lowerBound, z: p.baseAddress! + split.z.lowerBound,
-                stride: projected.cols, rows: x.rows, prefix: context.prefix,
-                recordStateNorm: probe?.wants(.ssmStateNorm) ?? false,
-                recordFinalState: context.capturePrefix || (probe?.wants(.ssmFinalState) ?? false))
-        }
-        let prefix = context.capturePrefix ? capturedPrefix(projected, split: split, ssm: ssm, ownKV: ownKV) : nil
-        for case .attentionHead(let h) in ablations { zeroHead(h, of: &attentionOut) }
-        for case .ssmHead(let h) in ablations { zeroHead(h, of: &ssm.output) }
-        probe?.capture(attentionOut: attentionOut, ssm: ssm, gate: projected, gateColumns: split.z)
+        let ownKV = rotateAndExtractKV(projected, split: split, context: context)
+        let attentionOut = attend(projected.columns(split.q), kv: context.sharedKV ?? ownKV!, context: context,
+                                  workspace: workspace)                              // (rows, H·vd)
+        let ssm = SSMBranch(weights: weights, config: config).run(
+            xs: projected.columns(split.xs), z: projected.columns(split.z), prefix: context.prefix,
+            recordStateNorm: probe?.wants(.ssmStateNorm) ?? false,
+            recordFinalState: context.capturePrefix || (probe?.wants(.ssmFinalState) ?? false),
+            workspace: workspace)                                                    // S_out (rows, E)
+        let prefix = context.capturePrefix ? capturedPrefix(xs: projected.columns(split.xs), ssm: ssm, ownKV: ownKV) : nil
+        for case .attentionHead(let h) in ablations { zeroHead(h, of: attentionOut) }
+        for case .ssmHead(let h) in ablations { zeroHead(h, of: ssm.output) }
+        probe?.capture(attentionOut: attentionOut, ssm: ssm, gate: projected.columns(split.z))
+        probe?.captureBranchRMS(attention: attentionOut, ssm: ssm.output, attentionNorm: weights.attentionNorm,
+                                ssmNorm: weights.ssmNorm, eps: eps)
 
-        var fused = rmsNorm(attentionOut, weight: weights.attentionNorm, eps: eps)
-        var ssmNormed = rmsNorm(ssm.output, weight: weights.ssmNorm, eps: eps)
-        probe?.capture(normalizedAttention: fused, normalizedSSM: ssmNormed)
-        if ablations.contains(.attentionBranch) { fused = Matrix(rows: fused.rows, cols: fused.cols) }
-        if ablations.contains(.ssmBranch) { ssmNormed = Matrix(rows: ssmNormed.rows, cols: ssmNormed.cols) }
-        fused.storage.withUnsafeMutableBufferPointer { f in
-            ssmNormed.storage.withUnsafeBufferPointer { s in
-                for i in 0..<f.count { f[i] = (f[i] + s[i]) / 2 }
+        // The average, written over A_out: a branch ablation drops that branch after its norm.
+        let keepAttention: Int32 = ablations.contains(.attentionBranch) ? 0 : 1
+        let keepSSM: Int32 = ablations.contains(.ssmBranch) ? 0 : 1
+        let e = attentionOut.cols, ssmOut = ssm.output
+        weights.attentionNorm.withUnsafeBufferPointer { wa in
+            weights.ssmNorm.withUnsafeBufferPointer { ws in
+                let wa = UnsafeSendablePointer(wa.baseAddress!), ws = UnsafeSendablePointer(ws.baseAddress!)
+                ParallelRows.forEachChunk(rows: attentionOut.rows, floatsPerRow: 2 * e) { range in
+                    let a = attentionOut.rows(range), s = ssmOut.rows(range)
+                    hl_mix_branches(KernelLevel.best, a.base, Int32(a.stride), s.base, Int32(s.stride), Int32(range.count),
+                                    Int32(e), wa.pointer, ws.pointer, eps, keepAttention, keepSSM, a.base, Int32(a.stride))
+                }
             }
         }
-        return (fused, Output(keyValues: ownKV, prefix: prefix))
+        return (attentionOut, Output(keyValues: ownKV, prefix: prefix))
     }
 
     /// The meta rows' K/V, conv tail and final SSM state, for `MetaPrefix`.
-    private func capturedPrefix(_ projected: Matrix, split: InProjSplit, ssm: SSMBranch.Result, ownKV: KeyValues?) -> MetaPrefix.Layer {
-        let e = config.innerSize, history = config.convWidth - 1, rows = projected.rows
+    private func capturedPrefix(xs: MatrixView, ssm: SSMBranch.Result, ownKV: KeyValues?) -> MetaPrefix.Layer {
+        let e = config.innerSize, history = config.convWidth - 1, rows = xs.rows
         var tail = Matrix(rows: history, cols: e)
         for k in 0..<history {
             let source = rows - history + k
             guard source >= 0 else { continue }
-            for c in 0..<e { tail[k, c] = projected[source, split.xs.lowerBound + c] }
+            for c in 0..<e { tail[k, c] = xs[source, c] }
         }
-        let final = ssm.scan.finalState!                                     // (E, N)
+        let final = ssm.finalState!                                          // (E, N)
         var state = Matrix(rows: final.cols, cols: e)                         // (N, E)
         for c in 0..<e { for n in 0..<final.cols { state[n, c] = final[c, n] } }
         return MetaPrefix.Layer(keyValues: ownKV, convHistory: tail, ssmState: state)
     }
 
     /// Zeroes head `h`'s channel slice (`h·dv ..< (h+1)·dv`) of a branch output.
-    private func zeroHead(_ h: Int, of branch: inout Matrix) {
+    private func zeroHead(_ h: Int, of branch: MatrixView) {
         let width = config.valueHeadDim
-        for t in 0..<branch.rows {
-            for k in 0..<width { branch[t, h * width + k] = 0 }
-        }
+        branch.columns((h * width)..<((h + 1) * width)).fill(0)
     }
 
     /// RoPE on the queries (in place) and, for a K/V-computing layer, on a copy of its keys,
     /// appended to the meta rows' K/V on the real-rows-only path.
-    private func rotateAndExtractKV(_ projected: inout Matrix, split: InProjSplit, context: Context) -> KeyValues? {
-        let rows = projected.rows, width = projected.cols
-        let hd = config.headDim, vd = config.valueHeadDim, hkv = config.keyValueHeads
+    private func rotateAndExtractKV(_ projected: MatrixView, split: InProjSplit, context: Context) -> KeyValues? {
+        let rows = projected.rows
+        let queries = projected.columns(split.q)
+        context.rope?.apply(to: queries.base, rows: rows, stride: queries.stride,
+                            heads: config.attentionHeads, firstPosition: context.firstRow)
+        guard let kRange = split.k, let vRange = split.v else { return nil }
         let before = context.prefix?.keyValues
         let offset = before?.keys.rows ?? 0
-        return projected.storage.withUnsafeMutableBufferPointer { pp -> KeyValues? in
-            let p = pp.baseAddress!
-            context.rope?.apply(to: p + split.q.lowerBound, rows: rows, stride: width,
-                                heads: config.attentionHeads, firstPosition: context.firstRow)
-            guard let kRange = split.k, let vRange = split.v else { return nil }
-            var keys = Matrix(rows: offset + rows, cols: hkv * hd)
-            var values = Matrix(rows: offset + rows, cols: hkv * vd)
-            keys.storage.withUnsafeMutableBufferPointer { kp in
-                values.storage.withUnsafeMutableBufferPointer { vp in
-                    if let before {
-                        before.keys.storage.withUnsafeBufferPointer { kp.baseAddress!.update(from: $0.baseAddress!, count: $0.count) }
-                        before.values.storage.withUnsafeBufferPointer { vp.baseAddress!.update(from: $0.baseAddress!, count: $0.count) }
-                    }
-                    for t in 0..<rows {
-                        (kp.baseAddress! + (offset + t) * kRange.count).update(from: p + t * width + kRange.lowerBound, count: kRange.count)
-                        (vp.baseAddress! + (offset + t) * vRange.count).update(from: p + t * width + vRange.lowerBound, count: vRange.count)
-                    }
-                    context.rope?.apply(to: kp.baseAddress! + offset * kRange.count, rows: rows, stride: kRange.count,
-                                        heads: hkv, firstPosition: context.firstRow)
+        var keys = Matrix(uninitializedRows: offset + rows, cols: kRange.count)
+        var values = Matrix(uninitializedRows: offset + rows, cols: vRange.count)
+        keys.withMutableView { k in
+            values.withMutableView { v in
+                if let before {
+                    before.keys.withView { k.rows(0..<offset).copy(from: $0) }
+                    before.values.withView { v.rows(0..<offset).copy(from: $0) }
                 }
+                let newKeys = k.rows(offset..<(offset + rows))
+                newKeys.copy(from: projected.columns(kRange))
+                v.rows(offset..<(offset + rows)).copy(from: projected.columns(vRange))
+                context.rope?.apply(to: newKeys.base, rows: rows, stride: newKeys.stride,
+                                    heads: config.keyValueHeads, firstPosition: context.firstRow)
             }
-            return KeyValues(keys: keys, values: values)
         }
+        return KeyValues(keys: keys, values: values)
     }
 
-    private func attend(_ projected: Matrix, split: InProjSplit, kv: KeyValues, context: Context) -> Matrix {
-        let rows = projected.rows
-        var out = Matrix(rows: rows, cols: config.attentionHeads * config.valueHeadDim)
+    private func attend(_ queries: MatrixView, kv: KeyValues, context: Context, workspace: ForwardWorkspace) -> MatrixView {
+        let out = workspace.view(.attentionOut, rows: queries.rows, cols: config.attentionHeads * config.valueHeadDim)
         let heads = AttentionHeads(heads: config.attentionHeads, kvHeads: config.keyValueHeads,
                                    headDim: config.headDim, valueDim: config.valueHeadDim,
                                    mask: AttentionMask(config: config, layer: index))
-        projected.storage.withUnsafeBufferPointer { p in
-            kv.keys.storage.withUnsafeBufferPointer { k in
-                kv.values.storage.withUnsafeBufferPointer { v in
-                    out.storage.withUnsafeMutableBufferPointer { o in
-                        heads.run(queryRows: context.firstRow..<(context.firstRow + rows),
-                                  queries: p.baseAddress! + split.q.lowerBound, queryStride: projected.cols,
-                                  keys: k.baseAddress!, keyStride: kv.keys.cols,
-                                  values: v.baseAddress!, valueStride: kv.values.cols,
-                                  output: o.baseAddress!, observer: context.probe?.attentionObserver)
-                    }
-                }
+        kv.keys.withView { keys in
+            kv.values.withView { values in
+                heads.run(queryRows: context.firstRow..<(context.firstRow + queries.rows), queries: queries,
+                          keys: keys, values: values, output: out, observer: context.probe?.attentionObserver,
+                          workspace: workspace)
             }
         }
         return out
@@ -159,7 +154,7 @@ struct HybridBlock {
 }
 
 /// Column ranges of the `in_proj` output: `[q | k | v | xs | z]`, or `[q | xs | z]` for a
-/// layer that reuses another layer's K/V (SEMANTICS.md §3.2).
+/// layer that reuses another layer's K/V.
 struct InProjSplit {
     let q: Range<Int>
     let k: Range<Int>?
@@ -182,4 +177,7 @@ struct InProjSplit {
         xs = xsStart..<(xsStart + e)
         z = (xsStart + e)..<(xsStart + 2 * e)
     }
+
+    /// Columns of the whole in_proj output.
+    var width: Int { z.upperBound }
 }

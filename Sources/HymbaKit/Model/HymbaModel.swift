@@ -8,7 +8,7 @@ public enum LogitRows: Sendable {
 
 /// A Hymba model ready to run: validated config and fp32 weights.
 ///
-/// The prefill forward (SEMANTICS.md §2–4) reads top to bottom:
+/// The prefill forward (docs/forward.md) reads top to bottom:
 /// ```
 /// X = [meta tokens; embed(ids)]                         (T, D), T = M + n
 /// for each layer: X = HybridBlock(X)                    attention ‖ SSM → norm → average → out_proj; MLP
@@ -19,14 +19,20 @@ public struct HymbaModel: Sendable {
     public let weights: HymbaWeights
     /// The meta rows' per-layer state, computed on the first probe-free run (see `MetaPrefix`).
     private let metaPrefix = MetaPrefixCache()
+    /// The meta rows' part of recordings, per plan (see `MetaRecording`).
+    private let metaRecordings = MetaRecordingCache()
+    /// Scratch buffers reused by every forward pass (see `ForwardWorkspace`).
+    private let workspaces = WorkspacePool()
 
     public init(config: HymbaConfig, weights: HymbaWeights) {
         self.config = config
         self.weights = weights
     }
 
-    /// Loads a checkpoint folder.
+    /// Loads a checkpoint folder. Warns once per process on standard error when OpenBLAS runs an
+    /// older kernel family than the CPU supports (see `BLASCore`).
     public init(checkpoint: Checkpoint, progress: ((Int, Int) -> Void)? = nil) throws {
+        BLASCore.warnOnce()
         self.init(config: checkpoint.config, weights: try HymbaWeights(checkpoint: checkpoint, progress: progress))
     }
 
@@ -54,9 +60,10 @@ public struct HymbaModel: Sendable {
 
     /// Runs the prompt and returns the logits of its `n` real tokens, `(n, vocab)`.
     ///
-    /// Without a recorder only the n real rows are computed: the meta rows' contribution comes
-    /// from the model's cached `MetaPrefix` (identical values, computed once). With a recorder
-    /// all T rows run, since recordings include the meta rows.
+    /// Only the n real rows are computed: the meta rows' contribution comes from the model's
+    /// cached `MetaPrefix` (identical values, computed once), and a recorder's meta rows from
+    /// the cached `MetaRecording` of its plan. With ablations and a recorder all T rows run, so
+    /// that the recorded meta rows are the ablated ones.
     ///
     /// - Parameters:
     ///   - recorder: receives what its plan asks for; nil runs with no probes.
@@ -64,18 +71,38 @@ public struct HymbaModel: Sendable {
     ///   - logitRows: `.all` (default) or `.last` — the last row only, when the caller needs just
     ///     the next-token prediction (the full `(n, vocab)` matrix is 250 MB at 2048 tokens).
     ///     A recorder whose plan records `logits` always gets all rows.
+    ///   - progress: called after each layer with (layers done, layers), on the calling thread.
     public func forward(ids: [Int], recorder: Recorder? = nil, ablations: [Ablation] = [],
-                        logitRows: LogitRows = .all) throws -> Matrix {
+                        logitRows: LogitRows = .all, progress: ((Int, Int) -> Void)? = nil) throws -> Matrix {
+        try forward(ids: ids, recorder: recorder, ablations: ablations, logitRows: logitRows, progress: progress,
+                    metaRows: .cached)
+    }
+
+    /// Where a forward pass gets the meta rows from.
+    enum MetaRows {
+        /// The prefix caches wherever they give the same result.
+        case cached
+        /// Computed with the real rows (the reference path the caches are tested against).
+        case computed
+    }
+
+    func forward(ids: [Int], recorder: Recorder?, ablations: [Ablation], logitRows: LogitRows,
+                 progress: ((Int, Int) -> Void)?, metaRows: MetaRows) throws -> Matrix {
         try validate(ids: ids)
         try validate(ablations)
-        recorder?.begin(ids: ids)
-        var loop = LayerLoop(model: self, ids: ids, prefix: recorder == nil ? prefix() : nil)
-        var x = loop.embed(ids)
-        for i in 0..<config.hiddenLayers {
-            loop.apply(layer: i, to: &x, recorder: recorder, ablations: ablations)
-        }
         let wantsAll = logitRows == .all || (recorder?.plan.wants(.logits) ?? false)
-        let logits = loop.readOut(wantsAll ? x : x.rows((x.rows - 1)..<x.rows), isLastRowOnly: !wantsAll)
+        let logits = workspaces.with { workspace in
+            let cached = metaRows == .cached && (recorder == nil || ablations.isEmpty)
+            let prefix = cached ? self.prefix(workspace) : nil
+            recorder?.begin(ids: ids, meta: prefix == nil ? nil : metaRecording(for: recorder!.plan, workspace))
+            var loop = LayerLoop(model: self, ids: ids, prefix: prefix, workspace: workspace)
+            var x = loop.embed(ids)
+            for i in 0..<config.hiddenLayers {
+                loop.apply(layer: i, to: &x, recorder: recorder, ablations: ablations)
+                progress?(i + 1, config.hiddenLayers)
+            }
+            return loop.readOut(wantsAll ? x : x.rows((x.rows - 1)..<x.rows), isLastRowOnly: !wantsAll)
+        }
         if let recorder {
             if recorder.plan.wants(.inputIDs) {
                 recorder.store(ModelKey.inputIDs.rawValue, Tensor(shape: [ids.count], integers: ids.map(Int64.init)))
@@ -88,14 +115,16 @@ public struct HymbaModel: Sendable {
     /// An unablated run that keeps every layer's input and the shared K/V, for `forward(resumingFrom:)`.
     public func cleanRun(ids: [Int]) throws -> CleanRun {
         try validate(ids: ids)
-        var loop = LayerLoop(model: self, ids: ids, prefix: prefix())
-        var x = loop.embed(ids)
-        var inputs: [Matrix] = []
-        for i in 0..<config.hiddenLayers {
-            inputs.append(x)
-            loop.apply(layer: i, to: &x, recorder: nil, ablations: [])
+        return workspaces.with { workspace in
+            var loop = LayerLoop(model: self, ids: ids, prefix: prefix(workspace), workspace: workspace)
+            var x = loop.embed(ids)
+            var inputs: [Matrix] = []
+            for i in 0..<config.hiddenLayers {
+                inputs.append(x)
+                loop.apply(layer: i, to: &x, recorder: nil, ablations: [])
+            }
+            return CleanRun(ids: ids, logits: loop.readOut(x), layerInputs: inputs, producedKV: loop.producedKV)
         }
-        return CleanRun(ids: ids, logits: loop.readOut(x), layerInputs: inputs, producedKV: loop.producedKV)
     }
 
     /// The logits with `ablations` applied, recomputing only from the first ablated layer on:
@@ -103,13 +132,15 @@ public struct HymbaModel: Sendable {
     public func forward(resumingFrom clean: CleanRun, ablations: [Ablation]) throws -> Matrix {
         try validate(ablations)
         guard let first = ablations.map(\.layer).min() else { return clean.logits }
-        var loop = LayerLoop(model: self, ids: clean.ids, prefix: prefix())
-        loop.producedKV = clean.producedKV.filter { $0.key < first }
-        var x = clean.layerInputs[first]
-        for i in first..<config.hiddenLayers {
-            loop.apply(layer: i, to: &x, recorder: nil, ablations: ablations)
+        return workspaces.with { workspace in
+            var loop = LayerLoop(model: self, ids: clean.ids, prefix: prefix(workspace), workspace: workspace)
+            loop.producedKV = clean.producedKV.filter { $0.key < first }
+            var x = clean.layerInputs[first]
+            for i in first..<config.hiddenLayers {
+                loop.apply(layer: i, to: &x, recorder: nil, ablations: ablations)
+            }
+            return loop.readOut(x)
         }
-        return loop.readOut(x)
     }
 
     /// A recorder for `plan` on this model.
@@ -118,16 +149,28 @@ public struct HymbaModel: Sendable {
     }
 
     /// The cached meta-row state (nil when the model has no meta tokens).
-    private func prefix() -> MetaPrefix? {
+    private func prefix(_ workspace: ForwardWorkspace) -> MetaPrefix? {
         guard config.memoryTokens > 0 else { return nil }
         return metaPrefix.prefix {
-            var loop = LayerLoop(model: self, ids: [], prefix: nil)
+            var loop = LayerLoop(model: self, ids: [], prefix: nil, workspace: workspace)
             var x = weights.metaTokens
             var layers: [MetaPrefix.Layer] = []
             for i in 0..<config.hiddenLayers {
                 layers.append(loop.apply(layer: i, to: &x, recorder: nil, ablations: [], capturePrefix: true)!)
             }
             return MetaPrefix(layers: layers)
+        }
+    }
+
+    /// The meta rows' recording for `plan`, run once per plan over the meta rows alone.
+    private func metaRecording(for plan: RecordingPlan, _ workspace: ForwardWorkspace) -> MetaRecording {
+        metaRecordings.recording(for: plan) {
+            let recorder = Recorder(plan: plan.metaRowsPlan(), model: self)
+            recorder.begin(ids: [])
+            var loop = LayerLoop(model: self, ids: [], prefix: nil, workspace: workspace)
+            var x = weights.metaTokens
+            for i in 0..<config.hiddenLayers { loop.apply(layer: i, to: &x, recorder: recorder, ablations: []) }
+            return MetaRecording(tensors: recorder.stored)
         }
     }
 
@@ -156,10 +199,13 @@ public struct HymbaModel: Sendable {
         /// Absolute row of the first row the loop computes (M on the real-rows-only path).
         let firstRow: Int
         var producedKV: [Int: HybridBlock.KeyValues] = [:]
+        /// Where the layers keep their intermediates (valid while the forward pass runs).
+        let workspace: ForwardWorkspace
 
-        init(model: HymbaModel, ids: [Int], prefix: MetaPrefix?) {
+        init(model: HymbaModel, ids: [Int], prefix: MetaPrefix?, workspace: ForwardWorkspace) {
             self.model = model
             self.prefix = prefix
+            self.workspace = workspace
             let m = model.config.memoryTokens
             firstRow = prefix == nil ? 0 : m
             rope = model.config.rope ? RotaryEmbedding(config: model.config, positions: m + ids.count) : nil
@@ -200,10 +246,10 @@ public struct HymbaModel: Sendable {
             var context = HybridBlock.Context(rope: rope, firstRow: firstRow)
             if case .consumer(let producer) = config.kvRole(layer: i) { context.sharedKV = producedKV[producer] }
             context.prefix = prefix?.layers[i]
-            context.probe = recorder?.probe(layer: i, rows: firstRow + x.rows)
+            context.probe = recorder?.probe(layer: i, rows: firstRow + x.rows, firstRow: firstRow)
             context.ablations = ablations.filter { $0.layer == i }.map(\.target)
             context.capturePrefix = capturePrefix
-            let output = block.apply(&x, context: context)
+            let output = x.withMutableView { block.apply($0, context: context, workspace: workspace) }
             if case .producer = config.kvRole(layer: i) { producedKV[i] = output.keyValues }
             return output.prefix
         }

@@ -1,10 +1,10 @@
+import CKernels
 import Foundation
 
 /// Next-token negative log-likelihood from the logits of a prompt: the loss the model was
 /// trained on, used to check a checkpoint against its card and to score ablations.
 public enum NextTokenLoss {
-    /// `−log softmax(logits[t])[ids[t+1]]` for t = 0 … n−2. The log-sum-exp runs eight lanes at
-    /// a time (`exp` of values ≤ 0, summed per lane and then in Double), rows in parallel.
+    /// `−log softmax(logits[t])[ids[t+1]]` for t = 0 … n−2, rows in parallel.
     public static func perToken(logits: Matrix, ids: [Int]) -> [Double] {
         precondition(logits.rows == ids.count, "one logit row per token")
         guard ids.count > 1 else { return [] }
@@ -12,7 +12,7 @@ public enum NextTokenLoss {
         var losses = [Double](repeating: 0, count: ids.count - 1)
         logits.storage.withUnsafeBufferPointer { buffer in
             losses.withUnsafeMutableBufferPointer { out in
-                let source = VectorMath.SharedBuffer(pointer: UnsafeMutablePointer(mutating: buffer.baseAddress!))
+                let source = UnsafeSendablePointer(buffer.baseAddress!)
                 let target = SharedDoubles(pointer: out.baseAddress!)
                 DispatchQueue.concurrentPerform(iterations: out.count) { t in
                     let row = source.pointer + t * vocab
@@ -29,20 +29,9 @@ public enum NextTokenLoss {
         return losses.isEmpty ? .nan : losses.reduce(0, +) / Double(losses.count)
     }
 
-    /// log Σ exp(row) with the maximum subtracted first.
+    /// log Σ exp(row) with the maximum subtracted first (the `hl_log_sum_exp` kernel).
     static func logSumExp(_ row: UnsafePointer<Float>, count: Int) -> Double {
-        var maxLogit = -Float.infinity
-        for j in 0..<count where row[j] > maxLogit { maxLogit = row[j] }
-        var lanes = SIMD8<Float>(repeating: 0)
-        var j = 0
-        while j + 8 <= count {
-            lanes += VectorMath.exp(UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self) - maxLogit)
-            j += 8
-        }
-        var sum = 0.0
-        for k in 0..<8 { sum += Double(lanes[k]) }
-        while j < count { sum += Foundation.exp(Double(row[j] - maxLogit)); j += 1 }
-        return Double(maxLogit) + Foundation.log(sum)
+        hl_log_sum_exp(KernelLevel.best, row, count)
     }
 
     private struct SharedDoubles: @unchecked Sendable {

@@ -1,3 +1,5 @@
+import CKernels
+
 /// The SSM (Mamba) half of a hybrid block, from its slice of `in_proj` to the gated output:
 ///
 /// ```
@@ -5,69 +7,55 @@
 /// (dt0, B0, C0) = u · x_projᵀ split [R, N, N]
 /// Δ = softplus(RMSNorm(dt0) · dt_projᵀ + dt_bias)    (T, E)   ssm_dt
 /// B, C = RMSNorm(B0), RMSNorm(C0)                    (T, N)   ssm_B, ssm_C
-/// y = selective_scan(u, Δ, A, B, C, D)               (T, E)
-/// S_out = y ⊙ silu(z)                                (T, E)   ssm_out
+/// S_out = selective_scan(u, Δ, A, B, C, D) ⊙ silu(z) (T, E)   ssm_out
 /// ```
 struct SSMBranch {
     let weights: LayerWeights
     let config: HymbaConfig
 
-    /// Everything the branch computed that a probe may want; `output` is `S_out`.
+    /// Everything the branch computed that a probe may want, as views into the workspace;
+    /// `output` is `S_out`.
     struct Result {
-        var output: Matrix          // (T, E)
-        var scanInput: Matrix       // (T, E) u
-        var delta: Matrix           // (T, E) Δ
-        var b: Matrix               // (T, N)
-        var c: Matrix               // (T, N)
-        var scan: SelectiveScan.Output
+        var output: MatrixView          // (T, E)
+        var scanInput: MatrixView       // (T, E) u
+        var delta: MatrixView           // (T, E) Δ
+        var b: MatrixView               // (T, N)
+        var c: MatrixView               // (T, N)
+        var stateNorms: MatrixView?     // (T, E)
+        var finalState: MatrixView?     // (E, N)
     }
 
     /// - Parameters:
-    ///   - xs, z: row `t` at `base + t * stride` (column slices of the in_proj output).
+    ///   - xs, z: the column slices of the in_proj output.
     ///   - prefix: the meta rows' conv inputs and SSM state when only the real rows are passed.
-    func run(xs: UnsafePointer<Float>, z: UnsafePointer<Float>, stride: Int, rows: Int,
-             prefix: MetaPrefix.Layer? = nil, recordStateNorm: Bool, recordFinalState: Bool) -> Result {
-        let e = config.innerSize, n = config.stateSize, r = config.dtRank, eps = config.rmsNormEps
-        let u = causalConvSiLU(input: xs, inputStride: stride, rows: rows, history: prefix?.convHistory,
-                               weight: weights.convWeight, bias: weights.convBias)
-        let projected = BLAS.linear(u, weights.xProj)                 // (T, R + 2N)
-        var dtLow = Matrix(rows: rows, cols: r)
-        var b = Matrix(rows: rows, cols: n)
-        var c = Matrix(rows: rows, cols: n)
-        projected.storage.withUnsafeBufferPointer { pp in
-            let p = pp.baseAddress!, width = projected.cols
-            dtLow.storage.withUnsafeMutableBufferPointer {
-                rmsNorm(p, inputStride: width, rows: rows, cols: r, weight: weights.dtNorm, eps: eps,
-                        output: $0.baseAddress!, outputStride: r)
-            }
-            b.storage.withUnsafeMutableBufferPointer {
-                rmsNorm(p + r, inputStride: width, rows: rows, cols: n, weight: weights.bNorm, eps: eps,
-                        output: $0.baseAddress!, outputStride: n)
-            }
-            c.storage.withUnsafeMutableBufferPointer {
-                rmsNorm(p + r + n, inputStride: width, rows: rows, cols: n, weight: weights.cNorm, eps: eps,
-                        output: $0.baseAddress!, outputStride: n)
+    func run(xs: MatrixView, z: MatrixView, prefix: MetaPrefix.Layer? = nil, recordStateNorm: Bool, recordFinalState: Bool,
+             workspace: ForwardWorkspace) -> Result {
+        let rows = xs.rows, e = config.innerSize, n = config.stateSize, r = config.dtRank, eps = config.rmsNormEps
+        let u = workspace.view(.ssmInput, rows: rows, cols: e)
+        causalConvSiLU(xs, history: prefix?.convHistory, weight: weights.convWeight, bias: weights.convBias, into: u)
+        let projected = workspace.view(.ssmProjection, rows: rows, cols: r + 2 * n)        // [dt0 | B0 | C0]
+        BLAS.linear(u, weights.xProj, into: projected)
+        let dtLow = workspace.view(.dtLow, rows: rows, cols: r)
+        let b = workspace.view(.ssmB, rows: rows, cols: n), c = workspace.view(.ssmC, rows: rows, cols: n)
+        rmsNorm(projected.columns(0..<r), weight: weights.dtNorm, eps: eps, into: dtLow)
+        rmsNorm(projected.columns(r..<(r + n)), weight: weights.bNorm, eps: eps, into: b)
+        rmsNorm(projected.columns((r + n)..<(r + 2 * n)), weight: weights.cNorm, eps: eps, into: c)
+        // The dt bias goes inside the softplus, after the projection (not as a Linear bias).
+        let delta = workspace.view(.delta, rows: rows, cols: e)
+        BLAS.linear(dtLow, weights.dtProj, into: delta)
+        weights.dtBias.withUnsafeBufferPointer { bias in
+            let bias = UnsafeSendablePointer(bias.baseAddress!)
+            ParallelRows.forEachChunk(rows: rows, floatsPerRow: e) { range in
+                hl_softplus_with_bias(KernelLevel.best, delta.row(range.lowerBound), Int32(range.count), Int32(e),
+                                      Int32(delta.stride), bias.pointer)
             }
         }
-        // The dt bias goes inside the softplus, after the projection (not as a Linear bias):
-        // Δ starts as the bias in every row and the projection accumulates onto it.
-        var delta = Matrix(rows: rows, cols: e)                       // (T, E)
-        delta.storage.withUnsafeMutableBufferPointer { dp in
-            weights.dtBias.withUnsafeBufferPointer { bias in
-                for t in 0..<rows { (dp.baseAddress! + t * e).update(from: bias.baseAddress!, count: e) }
-            }
-        }
-        BLAS.linear(dtLow, weights.dtProj, accumulateInto: &delta, beta: 1)
-        delta.storage.withUnsafeMutableBufferPointer { VectorMath.softplusInPlace($0.baseAddress!, count: rows * e) }
-        var scan = SelectiveScan.run(u: u, delta: delta, negA: weights.negAByState, b: b, c: c,
-                                     skip: weights.skipD, initialState: prefix?.ssmState,
-                                     recordStateNorm: recordStateNorm,
-                                     recordFinalState: recordFinalState)
-        var output = scan.y
-        scan.y = Matrix(rows: 0, cols: e)          // drop the second reference: the gate runs in place
-        output.storage.withUnsafeMutableBufferPointer { op in
-            VectorMath.multiplyBySiLU(op.baseAddress!, stride: e, gate: z, gateStride: stride, rows: rows, cols: e)
-        }
-        return Result(output: output, scanInput: u, delta: delta, b: b, c: c, scan: scan)
+        var result = Result(output: workspace.view(.ssmOut, rows: rows, cols: e), scanInput: u, delta: delta, b: b, c: c)
+        if recordStateNorm { result.stateNorms = workspace.view(.stateNorms, rows: rows, cols: e) }
+        if recordFinalState { result.finalState = workspace.view(.finalState, rows: e, cols: n) }
+        SelectiveScan.run(u: u, delta: delta, negA: weights.negAByState, b: b, c: c, skip: weights.skipD,
+                          initialState: prefix?.ssmState, gate: z, into: result.output,
+                          extras: .init(stateNorms: result.stateNorms, finalState: result.finalState))
+        return result
     }
 }

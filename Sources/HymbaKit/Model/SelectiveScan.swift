@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// The selective scan (Mamba's S6 recurrence), sequential over time, parallel over channels:
@@ -6,137 +7,86 @@ import Foundation
 /// s₋₁ = 0,   s_t[e,:] = exp(Δ[t,e] · A[e,:]) ⊙ s_{t−1}[e,:] + Δ[t,e] · u[t,e] · B[t,:]
 /// y[t,e] = s_t[e,:] · C[t,:] + D[e] · u[t,e]
 /// ```
-/// The state is kept as (N, channel block) with channels innermost, eight lanes at a time;
-/// blocks of channels are independent and run on all cores. The state is never stored per
-/// step — only its per-channel norm when asked.
-struct SelectiveScan {
-    struct Output {
-        var y: Matrix                 // (T, E)   before the silu(z) gate
-        var stateNorm: Matrix?        // (T, E)   ‖s_t[e,:]‖₂ when requested
-        var finalState: Matrix?       // (E, N)   s_{T−1} when requested
-    }
-
+/// fused with the branch's output gate, `S_out = y ⊙ silu(z)`, when `z` is given. The state is
+/// kept as (N, channel block) with channels innermost, sixteen lanes at a time
+/// (`hl_selective_scan`); blocks of channels are independent and run on all cores. The state is
+/// never stored per step — only its per-channel norm when asked.
+enum SelectiveScan {
     static let channelsPerTask = 64
 
+    /// What a scan writes besides its output; nil fields are not computed.
+    struct Extras {
+        var stateNorms: MatrixView?    // (T, E)   ‖s_t[e,:]‖₂
+        var finalState: MatrixView?    // (E, N)   s_{T−1}
+    }
+
     /// - Parameters:
-    ///   - u: scan input (conv + SiLU output), `(T, E)`.
-    ///   - delta: Δ after softplus, `(T, E)`.
+    ///   - u: scan input (conv + SiLU output), `(T, E)`; delta: Δ after softplus, `(T, E)`.
     ///   - negA: `A = −exp(A_log)` transposed, `(N, E)`.
-    ///   - b, c: `B`, `C` after their RMSNorms, `(T, N)`.
+    ///   - b, c: `B`, `C` after their RMSNorms, `(T, N)`, contiguous.
     ///   - skip: `D`, `(E)`.
     ///   - initialState: `s₋₁` as `(N, E)` (the state after the meta rows); zero when nil.
+    ///   - gate: `z` `(T, E)`, any row stride; the output is multiplied by silu(z) when given.
+    ///   - out: `(T, E)`: y, or S_out with a gate.
+    static func run(u: MatrixView, delta: MatrixView, negA: Matrix, b: MatrixView, c: MatrixView, skip: [Float],
+                    initialState: Matrix? = nil, gate: MatrixView? = nil, into out: MatrixView, extras: Extras = Extras()) {
+        let rows = u.rows, channels = u.cols, states = negA.rows
+        precondition(u.stride == channels && delta.shape == u.shape && delta.stride == channels
+                     && out.shape == u.shape && out.stride == channels && negA.cols == channels
+                     && b.shape == [rows, states] && b.stride == states && c.shape == [rows, states] && c.stride == states
+                     && skip.count == channels && (gate?.shape ?? u.shape) == u.shape
+                     && (extras.stateNorms.map { $0.shape == u.shape && $0.stride == channels } ?? true)
+                     && (extras.finalState.map { $0.shape == [channels, states] && $0.stride == states } ?? true)
+                     && (initialState?.shape ?? [states, channels]) == [states, channels],
+                     "selective scan: shapes do not fit (T \(rows), E \(channels), N \(states))")
+        let tasks = (channels + channelsPerTask - 1) / channelsPerTask
+        negA.storage.withUnsafeBufferPointer { ap in
+        skip.withUnsafeBufferPointer { sp in
+        (initialState?.storage ?? []).withUnsafeBufferPointer { ip in
+            let problem = hl_scan_problem(
+                rows: Int32(rows), channels: Int32(channels), states: Int32(states),
+                u: u.base, delta: delta.base, negA: ap.baseAddress!, b: b.base, c: c.base, skip: sp.baseAddress!,
+                initialState: initialState == nil ? nil : ip.baseAddress, gate: gate?.base, gateStride: Int32(gate?.stride ?? 0),
+                out: out.base, stateNorms: extras.stateNorms?.base, finalState: extras.finalState?.base)
+            let shared = SharedProblem(problem: problem)
+            let lanes = 16, scratchCount = states * ((channelsPerTask + lanes - 1) / lanes * lanes)
+            DispatchQueue.concurrentPerform(iterations: tasks) { task in
+                let first = task * channelsPerTask, count = min(channels, first + channelsPerTask) - first
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: scratchCount) { scratch in
+                    withUnsafePointer(to: shared.problem) { p in
+                        hl_selective_scan(KernelLevel.best, p, Int32(first), Int32(count), scratch.baseAddress!)
+                    }
+                }
+            }
+        }}}
+    }
+
+    /// The problem description the channel-block tasks share; each writes only its own channels.
+    private struct SharedProblem: @unchecked Sendable {
+        let problem: hl_scan_problem
+    }
+
+    /// A scan over whole matrices (for tests and callers outside the forward pass).
+    struct Output {
+        var y: Matrix                 // (T, E)   before any gate
+        var stateNorm: Matrix?        // (T, E)
+        var finalState: Matrix?       // (E, N)
+    }
+
     static func run(u: Matrix, delta: Matrix, negA: Matrix, b: Matrix, c: Matrix, skip: [Float],
                     initialState: Matrix? = nil, recordStateNorm: Bool, recordFinalState: Bool) -> Output {
-        let rows = u.rows, channels = u.cols, states = negA.rows
-        var y = Matrix(rows: rows, cols: channels)
-        var norms = recordStateNorm ? Matrix(rows: rows, cols: channels) : nil
-        var final = recordFinalState ? Matrix(rows: channels, cols: states) : nil
-        let tasks = (channels + channelsPerTask - 1) / channelsPerTask
-
-        u.storage.withUnsafeBufferPointer { up in
-        delta.storage.withUnsafeBufferPointer { dp in
-        negA.storage.withUnsafeBufferPointer { ap in
-        b.storage.withUnsafeBufferPointer { bp in
-        c.storage.withUnsafeBufferPointer { cp in
-        skip.withUnsafeBufferPointer { skipP in
-        (initialState?.storage ?? []).withUnsafeBufferPointer { initialP in
-        y.storage.withUnsafeMutableBufferPointer { yp in
-            let normP = norms.map { _ in UnsafeMutablePointer<Float>.allocate(capacity: rows * channels) }
-            let finalP = final.map { _ in UnsafeMutablePointer<Float>.allocate(capacity: channels * states) }
-            let pointers = Pointers(u: up.baseAddress!, delta: dp.baseAddress!, negA: ap.baseAddress!,
-                                    b: bp.baseAddress!, c: cp.baseAddress!, skip: skipP.baseAddress!,
-                                    initial: initialState == nil ? nil : initialP.baseAddress!,
-                                    y: yp.baseAddress!, norms: normP, final: finalP)
-            DispatchQueue.concurrentPerform(iterations: tasks) { task in
-                let e0 = task * channelsPerTask
-                scanBlock(channels: e0..<min(channels, e0 + channelsPerTask), rows: rows,
-                          width: channels, states: states, p: pointers)
-            }
-            if let normP {
-                norms!.storage.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: normP, count: rows * channels) }
-                normP.deallocate()
-            }
-            if let finalP {
-                final!.storage.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: finalP, count: channels * states) }
-                finalP.deallocate()
-            }
-        }}}}}}}}
-        return Output(y: y, stateNorm: norms, finalState: final)
-    }
-
-    /// Raw views shared by the channel-block tasks; each task writes only its own channels.
-    private struct Pointers: @unchecked Sendable {
-        let u, delta, negA, b, c, skip: UnsafePointer<Float>
-        let initial: UnsafePointer<Float>?              // (N, E)
-        let y: UnsafeMutablePointer<Float>
-        let norms: UnsafeMutablePointer<Float>?
-        let final: UnsafeMutablePointer<Float>?
-    }
-
-    private typealias Lanes = SIMD8<Float>
-
-    private static func scanBlock(channels range: Range<Int>, rows: Int, width: Int, states: Int, p: Pointers) {
-        let lanes = 8
-        let vectorChannels = range.count / lanes * lanes
-        let count = range.count
-        // state[n * count + j] for channel range.lowerBound + j
-        let state = UnsafeMutablePointer<Float>.allocate(capacity: states * count)
-        state.initialize(repeating: 0, count: states * count)
-        defer { state.deallocate() }
-        let e0 = range.lowerBound
-        if let initial = p.initial {
-            for n in 0..<states { (state + n * count).update(from: initial + n * width + e0, count: count) }
-        }
-
-        for t in 0..<rows {
-            let rowOffset = t * width + e0
-            let bRow = p.b + t * states, cRow = p.c + t * states
-            var j = 0
-            while j < vectorChannels {
-                let dt = load(p.delta + rowOffset + j)
-                let x = load(p.u + rowOffset + j)
-                let dtx = dt * x
-                var acc = Lanes(repeating: 0)
-                var squares = Lanes(repeating: 0)
-                for n in 0..<states {
-                    let decay = VectorMath.exp(dt * load(p.negA + n * width + e0 + j))
-                    let slot = state + n * count + j
-                    let s = decay * load(slot) + dtx * bRow[n]
-                    store(s, slot)
-                    acc += s * cRow[n]
-                    squares += s * s
-                }
-                store(acc + load(p.skip + e0 + j) * x, p.y + rowOffset + j)
-                if let norms = p.norms { store(squares.squareRoot(), norms + rowOffset + j) }
-                j += lanes
-            }
-            while j < count {
-                let dt = p.delta[rowOffset + j], x = p.u[rowOffset + j]
-                var acc: Float = 0, squares: Float = 0
-                for n in 0..<states {
-                    let decay = VectorMath.exp(dt * p.negA[n * width + e0 + j])
-                    let s = decay * state[n * count + j] + dt * x * bRow[n]
-                    state[n * count + j] = s
-                    acc += s * cRow[n]
-                    squares += s * s
-                }
-                p.y[rowOffset + j] = acc + p.skip[e0 + j] * x
-                p.norms?[rowOffset + j] = squares.squareRoot()
-                j += 1
-            }
-        }
-        if let final = p.final {
-            for j in 0..<count { for n in 0..<states { final[(e0 + j) * states + n] = state[n * count + j] } }
-        }
-    }
-
-    @inline(__always) private static func load(_ p: UnsafePointer<Float>) -> Lanes {
-        UnsafeRawPointer(p).loadUnaligned(as: Lanes.self)
-    }
-    @inline(__always) private static func load(_ p: UnsafeMutablePointer<Float>) -> Lanes {
-        UnsafeRawPointer(p).loadUnaligned(as: Lanes.self)
-    }
-    @inline(__always) private static func store(_ v: Lanes, _ p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: v, as: Lanes.self)
+        var output = Output(y: Matrix(rows: u.rows, cols: u.cols),
+                            stateNorm: recordStateNorm ? Matrix(rows: u.rows, cols: u.cols) : nil,
+                            finalState: recordFinalState ? Matrix(rows: u.cols, cols: negA.rows) : nil)
+        var norms = output.stateNorm ?? Matrix(rows: 0, cols: 0), final = output.finalState ?? Matrix(rows: 0, cols: 0)
+        u.withView { u in delta.withView { delta in b.withView { b in c.withView { c in
+            output.y.withMutableView { y in norms.withMutableView { n in final.withMutableView { f in
+                run(u: u, delta: delta, negA: negA, b: b, c: c, skip: skip, initialState: initialState, into: y,
+                    extras: Extras(stateNorms: recordStateNorm ? n : nil, finalState: recordFinalState ? f : nil))
+            }}}
+        }}}}
+        if recordStateNorm { output.stateNorm = norms }
+        if recordFinalState { output.finalState = final }
+        return output
     }
 }

@@ -1,5 +1,6 @@
 /// Builds dense `[k, T, T]` maps for the selected heads, row by row as the kernel reports them.
-/// Memory is exactly what was asked for: k·T² floats.
+/// Memory is exactly what was asked for: k·T² floats. On a run over the real rows only, the
+/// meta rows' rows come from the meta recording's `[k, M, M]` maps (meta rows see only meta keys).
 final class DenseMapCollector: AttentionRowObserver, @unchecked Sendable {
     let heads: [Int]
     let rows: Int
@@ -7,12 +8,24 @@ final class DenseMapCollector: AttentionRowObserver, @unchecked Sendable {
     // Raw storage: rows of different heads are written from different threads.
     private let maps: UnsafeMutablePointer<Float>
 
-    init(heads: [Int], rows: Int) {
+    init(heads: [Int], rows: Int, metaRows: Tensor? = nil) {
         self.heads = heads
         self.rows = rows
         slotOfHead = Dictionary(uniqueKeysWithValues: heads.enumerated().map { ($1, $0) })
         maps = .allocate(capacity: heads.count * rows * rows)
         maps.initialize(repeating: 0, count: heads.count * rows * rows)
+        if let metaRows {
+            let m = metaRows.shape[1]
+            precondition(metaRows.shape == [heads.count, m, m] && m <= rows, "meta rows \(metaRows.shape) for \(heads.count) maps of \(rows) rows")
+            let values = metaRows.floats
+            for slot in 0..<heads.count {
+                for t in 0..<m {
+                    values.withUnsafeBufferPointer { v in
+                        (maps + (slot * rows + t) * rows).update(from: v.baseAddress! + (slot * m + t) * m, count: m)
+                    }
+                }
+            }
+        }
     }
 
     deinit { maps.deallocate() }

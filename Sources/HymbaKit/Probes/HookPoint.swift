@@ -40,6 +40,28 @@ public enum HookPoint: String, CaseIterable, Sendable {
     /// Points holding one T×T map per head, where a head selection (`:h0-3`) applies.
     public var isPerHeadMap: Bool { self == .attnProbs || self == .ssmAttn }
 
+    /// Whether the point holds something for every one of the T rows — a `[T, …]` tensor or a
+    /// `[·, T, T]` map — so that its meta rows can be recorded apart from its real rows.
+    var coversEveryRow: Bool {
+        switch self {
+        case .ssmFinalState, .attnMass, .ssmMass, .metaAttnReceived, .attnEntropy, .ssmEntropy, .attnDistance, .ssmDistance:
+            return false
+        default:
+            return true
+        }
+    }
+
+    /// Points computed from the SSM implicit attention.
+    var readsImplicitAttention: Bool {
+        switch self {
+        case .ssmAttn, .ssmAttnChannels, .ssmMass, .ssmEntropy, .ssmDistance: return true
+        default: return false
+        }
+    }
+
+    /// A `[·, T, T]` map (rows are query positions).
+    var isMap: Bool { self == .attnProbs || self == .ssmAttn || self == .ssmAttnChannels }
+
     /// Shape in the dimension legend.
     public var shapeDescription: String {
         switch self {

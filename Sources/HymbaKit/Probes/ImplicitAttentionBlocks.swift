@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// The inputs of the SSM implicit attention as raw row-major buffers, shared read-only by every
@@ -117,9 +118,9 @@ final class ImplicitAttentionBlocks: @unchecked Sendable {   // concurrent tasks
         nodeFactors.deallocate(); out.deallocate(); scratch.deallocate()
     }
 
-    /// Computes `scale · Σ_{c ∈ [first, first + w)} α_c` and hands every row `i` (entries `0...i`
-    /// valid) to `emit`, in order of `i`, on the calling thread.
-    func stream(firstChannel first: Int, scale: Float,
+    /// Computes `scale · Σ_{c ∈ [first, first + w)} α_c` and hands every row `i ≥ firstRow`
+    /// (entries `0...i` valid) to `emit`, in order of `i`, on the calling thread.
+    func stream(firstChannel first: Int, scale: Float, firstRow: Int = 0,
                 emit: (_ row: Int, _ values: UnsafePointer<Float>) -> Void) {
         let t = inputs.rows, w = groupWidth, l = blockRows
         guard t > 0 else { return }
@@ -137,8 +138,9 @@ final class ImplicitAttentionBlocks: @unchecked Sendable {   // concurrent tasks
             let i1 = min(t, i0 + l)
             let tree = i1 - i0 == l ? fullTree : HalvingTree(block: 0..<(i1 - i0), leafRows: Self.leafRows)
             ownBlock(i0..<i1, tree: tree, first: first, scale: scale)       // leaves P_I in panel, Q_I in q
-            if i0 > 0 { earlierBlocks(i0..<i1, first: first, scale: scale) }
-            for i in i0..<i1 { emit(i, out + (i - i0) * t) }
+            // A block wholly before firstRow only has to leave its key factors for later blocks.
+            if i0 > 0 && i1 > firstRow { earlierBlocks(i0..<i1, first: first, scale: scale) }
+            for i in max(i0, firstRow)..<i1 { emit(i, out + (i - i0) * t) }
             i0 = i1
         }
     }
@@ -245,7 +247,7 @@ final class ImplicitAttentionBlocks: @unchecked Sendable {   // concurrent tasks
             let a = inputs.negA + state * inputs.width + first, xn = x + state * w
             for c in 0..<w { xn[c] = a[c] * span[c] }
         }
-        VectorMath.expInPlace(x, count: columns)
+        hl_exp_in_place(KernelLevel.best, x, columns)
     }
 
     /// A query row through `boundary ≤ query`: `row[(n, c)] = C_query[n] · D(query+1, boundary)`.

@@ -2,27 +2,34 @@ import Foundation
 
 /// One layer's view of the recording plan: the forward pass hands it intermediate values and
 /// it keeps — or reduces on the fly — exactly what the plan asks for at this layer.
+///
+/// On a run over the real rows only (`firstRow` = M), what it is handed covers rows M ..< T;
+/// it puts the meta rows from the recorder's `MetaRecording` in front of every per-row point
+/// and map, so recordings are the same on both paths.
 final class LayerProbe {
     let layer: Int
     private let recorder: Recorder
     private let config: HymbaConfig
+    /// T, all positions.
     private let rows: Int
+    /// The first row the forward computes: 0, or M when the meta rows come from the recorder's meta recording.
+    private let firstRow: Int
 
     private let attentionMaps: DenseMapCollector?
     private let attentionMass: AttentionMassAccumulator?
     private let attentionStatistics: AttentionRowStatistics?
     /// What the attention kernel reports its rows to (nil when nothing needs them).
     let attentionObserver: AttentionRowObserver?
-    private var rawBranchRMS: (attention: [Float], ssm: [Float])?
 
-    init(layer: Int, recorder: Recorder, rows: Int) {
+    init(layer: Int, recorder: Recorder, rows: Int, firstRow: Int) {
         self.layer = layer
         self.recorder = recorder
         self.config = recorder.config
         self.rows = rows
+        self.firstRow = firstRow
         let plan = recorder.plan
         attentionMaps = plan.heads(.attnProbs, layer: layer, headCount: config.attentionHeads)
-            .map { DenseMapCollector(heads: $0, rows: rows) }
+            .map { DenseMapCollector(heads: $0, rows: rows, metaRows: recorder.meta?.tensors[HookPoint.attnProbs.key(layer: layer)]) }
         attentionMass = (plan.wants(.attnMass, layer: layer) || plan.wants(.metaAttnReceived, layer: layer))
             ? AttentionMassAccumulator(heads: config.attentionHeads, metaCount: config.memoryTokens,
                                        firstTokenIsBOS: recorder.firstTokenIsBOS, absolute: false)
@@ -37,46 +44,55 @@ final class LayerProbe {
     func wants(_ point: HookPoint) -> Bool { recorder.plan.wants(point, layer: layer) }
 
     private func record(_ point: HookPoint, _ tensor: @autoclosure () -> Tensor) {
-        if wants(point) { recorder.store(point.key(layer: layer), tensor()) }
+        guard wants(point) else { return }
+        let key = point.key(layer: layer)
+        if firstRow > 0, point.coversEveryRow, !point.isMap, let meta = recorder.meta?.tensors[key] {
+            recorder.store(key, Tensor(stackingRowsOf: meta, tensor()))
+        } else {
+            recorder.store(key, tensor())
+        }
     }
 
     /// Both branch outputs before their norms, with the SSM internals.
-    func capture(attentionOut: Matrix, ssm: SSMBranch.Result, gate projected: Matrix, gateColumns: Range<Int>) {
-        record(.attnOut, Tensor(attentionOut))
-        record(.ssmOut, Tensor(ssm.output))
-        if let norms = ssm.scan.stateNorm { record(.ssmStateNorm, Tensor(norms)) }
-        if let final = ssm.scan.finalState { record(.ssmFinalState, Tensor(final)) }
-        record(.ssmX, Tensor(ssm.scanInput))
-        record(.ssmDt, Tensor(ssm.delta))
-        record(.ssmB, Tensor(ssm.b))
-        record(.ssmC, Tensor(ssm.c))
-        record(.ssmGate, Tensor(projected.columns(gateColumns)))
+    func capture(attentionOut: MatrixView, ssm: SSMBranch.Result, gate: MatrixView) {
+        record(.attnOut, Tensor(attentionOut.matrix))
+        record(.ssmOut, Tensor(ssm.output.matrix))
+        if let norms = ssm.stateNorms { record(.ssmStateNorm, Tensor(norms.matrix)) }
+        if let final = ssm.finalState { record(.ssmFinalState, Tensor(final.matrix)) }
+        record(.ssmX, Tensor(ssm.scanInput.matrix))
+        record(.ssmDt, Tensor(ssm.delta.matrix))
+        record(.ssmB, Tensor(ssm.b.matrix))
+        record(.ssmC, Tensor(ssm.c.matrix))
+        record(.ssmGate, Tensor(gate.matrix))
         record(.attnHeadNorm, Self.headNorms(attentionOut, heads: config.attentionHeads))
         record(.ssmHeadNorm, Self.headNorms(ssm.output, heads: config.attentionHeads))
-        if wants(.branchRMS) {
-            rawBranchRMS = (Self.rowRMS(attentionOut), Self.rowRMS(ssm.output))
-        }
         captureSSMAttention(ssm)
     }
 
-    /// The branches after their pre-average norms (for `branch_rms`).
-    func capture(normalizedAttention: Matrix, normalizedSSM: Matrix) {
-        guard let raw = rawBranchRMS else { return }
-        let a = Self.rowRMS(normalizedAttention), s = Self.rowRMS(normalizedSSM)
+    /// `branch_rms`: the RMS of each branch output, and of each after its pre-average norm (the
+    /// norm evaluated here as the forward evaluates it, row by row).
+    func captureBranchRMS(attention: MatrixView, ssm: MatrixView, attentionNorm: [Float], ssmNorm: [Float], eps: Float) {
+        guard wants(.branchRMS) else { return }
+        let rows = attention.rows, cols = attention.cols
         var values = [Float](repeating: 0, count: rows * 4)
-        for t in 0..<rows {
-            values[t * 4 + 0] = raw.attention[t]
-            values[t * 4 + 1] = raw.ssm[t]
-            values[t * 4 + 2] = a[t]
-            values[t * 4 + 3] = s[t]
+        var normalized = Matrix(rows: 1, cols: cols)
+        normalized.withMutableView { scratch in
+            for t in 0..<rows {
+                values[t * 4 + 0] = Self.rms(attention.row(t), count: cols)
+                values[t * 4 + 1] = Self.rms(ssm.row(t), count: cols)
+                rmsNorm(attention.rows(t..<(t + 1)), weight: attentionNorm, eps: eps, into: scratch)
+                values[t * 4 + 2] = Self.rms(scratch.base, count: cols)
+                rmsNorm(ssm.rows(t..<(t + 1)), weight: ssmNorm, eps: eps, into: scratch)
+                values[t * 4 + 3] = Self.rms(scratch.base, count: cols)
+            }
         }
-        recorder.store(HookPoint.branchRMS.key(layer: layer), Tensor(shape: [rows, 4], floats: values))
+        record(.branchRMS, Tensor(shape: [rows, 4], floats: values))
     }
 
     /// The residual stream after the layer; also closes the layer's attention reductions.
-    func capture(hidden: Matrix) {
-        record(.hidden, Tensor(hidden))
-        if let maps = attentionMaps { recorder.store(HookPoint.attnProbs.key(layer: layer), maps.tensor) }
+    func capture(hidden: MatrixView) {
+        record(.hidden, Tensor(hidden.matrix))
+        if let maps = attentionMaps { record(.attnProbs, maps.tensor) }
         if let mass = attentionMass {
             record(.attnMass, mass.massTensor)
             record(.metaAttnReceived, mass.metaReceivedTensor)
@@ -89,34 +105,47 @@ final class LayerProbe {
 
     private func captureSSMAttention(_ ssm: SSMBranch.Result) {
         let plan = recorder.plan
+        let metaMaps = { (point: HookPoint) in self.recorder.meta?.tensors[point.key(layer: self.layer)] }
         let headMaps = plan.heads(.ssmAttn, layer: layer, headCount: config.attentionHeads)
-            .map { DenseMapCollector(heads: $0, rows: rows) }
+            .map { DenseMapCollector(heads: $0, rows: rows, metaRows: metaMaps(.ssmAttn)) }
         let mass = wants(.ssmMass)
             ? AttentionMassAccumulator(heads: config.attentionHeads, metaCount: config.memoryTokens,
                                        firstTokenIsBOS: recorder.firstTokenIsBOS, absolute: true)
             : nil
         let channels = wants(.ssmAttnChannels) ? plan.ssmAttentionChannels : []
-        let channelMaps = channels.isEmpty ? nil : DenseMapCollector(heads: Array(0..<channels.count), rows: rows)
+        let channelMaps = channels.isEmpty ? nil
+            : DenseMapCollector(heads: Array(0..<channels.count), rows: rows, metaRows: metaMaps(.ssmAttnChannels))
         let statistics = (wants(.ssmEntropy) || wants(.ssmDistance))
             ? AttentionRowStatistics(heads: config.attentionHeads, metaCount: config.memoryTokens,
                                      firstTokenIsBOS: recorder.firstTokenIsBOS, absolute: true)
             : nil
         let observer = AttentionObserverGroup.combining([headMaps, mass, statistics])
         guard observer != nil || channelMaps != nil else { return }
-        SSMImplicitAttention(heads: config.attentionHeads, metaCount: config.memoryTokens)
-            .run(delta: ssm.delta, negA: recorder.negA(layer: layer), b: ssm.b, c: ssm.c,
-                 headObserver: observer, channels: channels, channelObserver: channelMaps)
-        if let headMaps { recorder.store(HookPoint.ssmAttn.key(layer: layer), headMaps.tensor) }
-        if let mass { recorder.store(HookPoint.ssmMass.key(layer: layer), mass.massTensor) }
+        let attention = SSMImplicitAttention(heads: config.attentionHeads, metaCount: config.memoryTokens)
+        if firstRow > 0 {
+            // Real rows read the meta rows as keys: the implicit attention runs over all T rows'
+            // Δ, B, C (the meta rows' from the meta recording) and reports rows M ..< T.
+            let full = { (point: HookPoint, real: MatrixView) -> Matrix in
+                Matrix.vstack([self.recorder.meta!.tensors[point.key(layer: self.layer)]!.matrix, real.matrix])
+            }
+            attention.run(delta: full(.ssmDt, ssm.delta), negA: recorder.negA(layer: layer), b: full(.ssmB, ssm.b),
+                          c: full(.ssmC, ssm.c), firstQueryRow: firstRow,
+                          headObserver: observer, channels: channels, channelObserver: channelMaps)
+        } else {
+            attention.run(delta: ssm.delta, negA: recorder.negA(layer: layer), b: ssm.b, c: ssm.c,
+                          headObserver: observer, channels: channels, channelObserver: channelMaps)
+        }
+        if let headMaps { record(.ssmAttn, headMaps.tensor) }
+        if let mass { record(.ssmMass, mass.massTensor) }
         if let statistics {
             record(.ssmEntropy, statistics.entropyTensor)
             record(.ssmDistance, statistics.distanceTensor)
         }
-        if let channelMaps { recorder.store(HookPoint.ssmAttnChannels.key(layer: layer), channelMaps.tensor) }
+        if let channelMaps { record(.ssmAttnChannels, channelMaps.tensor) }
     }
 
     /// `[T, H]`: L2 norm of each head's column slice.
-    static func headNorms(_ x: Matrix, heads: Int) -> Tensor {
+    static func headNorms(_ x: MatrixView, heads: Int) -> Tensor {
         let width = x.cols / heads
         var out = [Float](repeating: 0, count: x.rows * heads)
         for t in 0..<x.rows {
@@ -129,12 +158,10 @@ final class LayerProbe {
         return Tensor(shape: [x.rows, heads], floats: out)
     }
 
-    /// Root mean square of each row.
-    static func rowRMS(_ x: Matrix) -> [Float] {
-        (0..<x.rows).map { t in
-            var sum: Double = 0
-            for k in 0..<x.cols { let v = Double(x[t, k]); sum += v * v }
-            return Float((sum / Double(max(1, x.cols))).squareRoot())
-        }
+    /// Root mean square of `count` values.
+    static func rms(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        var sum: Double = 0
+        for k in 0..<count { let v = Double(x[k]); sum += v * v }
+        return Float((sum / Double(max(1, count))).squareRoot())
     }
 }

@@ -8,7 +8,9 @@ public final class Recorder {
     private let weights: HymbaWeights
     /// Whether the first real token is the BOS (it then has its own attention-mass class).
     private(set) var firstTokenIsBOS = false
-    private var stored: [String: Tensor] = [:]
+    private(set) var stored: [String: Tensor] = [:]
+    /// The meta rows' part of this run's recording, when only the real rows run.
+    private(set) var meta: MetaRecording?
 
     init(plan: RecordingPlan, model: HymbaModel) {
         self.plan = plan
@@ -16,14 +18,18 @@ public final class Recorder {
         self.weights = model.weights
     }
 
-    func begin(ids: [Int]) {
+    /// Starts a run; `meta` is given when the run computes only the real rows.
+    func begin(ids: [Int], meta: MetaRecording? = nil) {
         stored = [:]
         firstTokenIsBOS = ids.first.map { $0 == config.bosTokenID } ?? false
+        self.meta = meta
     }
 
-    func probe(layer: Int, rows: Int) -> LayerProbe? {
+    /// The probe of layer `layer` for a run over rows `firstRow ..< rows` of the T = `rows`
+    /// positions (nil when the plan records nothing there).
+    func probe(layer: Int, rows: Int, firstRow: Int) -> LayerProbe? {
         guard HookPoint.allCases.contains(where: { plan.wants($0, layer: layer) }) else { return nil }
-        return LayerProbe(layer: layer, recorder: self, rows: rows)
+        return LayerProbe(layer: layer, recorder: self, rows: rows, firstRow: firstRow)
     }
 
     func store(_ key: String, _ tensor: Tensor) { stored[key] = tensor }

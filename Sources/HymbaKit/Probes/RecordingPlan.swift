@@ -13,7 +13,7 @@
 /// and an `h<number>` continues its head list. Head selections apply to the per-head maps
 /// (`attn_probs`, `ssm_attn`) of the layers of their own item; other points record all heads,
 /// and a head selection on an item with no per-head map is an error.
-public struct RecordingPlan: Equatable, Sendable {
+public struct RecordingPlan: Hashable, Sendable {
     /// Which heads of a per-head map: all of them, or these (sorted).
     public enum Heads: Hashable, Sendable {
         case all
@@ -26,7 +26,7 @@ public struct RecordingPlan: Equatable, Sendable {
     }
 
     /// The layers of one hook point and the heads recorded at each.
-    public struct Selection: Equatable, Sendable {
+    public struct Selection: Hashable, Sendable {
         /// Heads on every layer, when the point was asked for at all layers.
         public var everyLayer: Heads?
         /// Heads at the layers named explicitly.
@@ -166,6 +166,28 @@ public struct RecordingPlan: Equatable, Sendable {
     }
 
     public func wants(_ key: ModelKey) -> Bool { modelKeys.contains(key) }
+
+    /// What a run over the meta rows alone must record so that a run over the real rows can
+    /// complete this plan (see `MetaRecording`): the per-row points and per-head maps as
+    /// selected, and — at layers with an SSM implicit-attention point — Δ, B and C, the meta
+    /// rows' part of the implicit attention's inputs. The real-row reductions are left out.
+    func metaRowsPlan() -> RecordingPlan {
+        var plan = self
+        plan.modelKeys = []
+        for point in HookPoint.allCases where !point.coversEveryRow { plan.points[point] = nil }
+        var inputs: Selection?
+        for point in HookPoint.allCases where point.readsImplicitAttention {
+            guard let selection = points[point] else { continue }
+            let layers = Selection(layers: selection.layers, heads: nil)
+            if inputs == nil { inputs = layers } else { inputs!.merge(layers) }
+        }
+        if let inputs {
+            for point in [HookPoint.ssmDt, .ssmB, .ssmC] {
+                if plan.points[point] == nil { plan.points[point] = inputs } else { plan.points[point]!.merge(inputs) }
+            }
+        }
+        return plan
+    }
 
     /// A readable one-line summary, e.g. for manifests: "layers 0,2:h1,h3" per point, with
     /// per-layer heads spelled out where they differ.

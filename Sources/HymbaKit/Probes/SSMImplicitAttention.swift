@@ -28,29 +28,38 @@ struct SSMImplicitAttention {
     ///   - delta: Δ `(T, E)`; negA: `A` as `(N, E)`; b, c: `(T, N)`.
     ///   - headObserver: receives each wanted head's rows (mean over its channels).
     ///   - channels: individual channels whose rows go to `channelObserver` (slot = index in the list).
-    func run(delta: Matrix, negA: Matrix, b: Matrix, c: Matrix,
+    ///   - firstQueryRow: rows before it are not reported (they still serve as keys).
+    func run(delta: Matrix, negA: Matrix, b: Matrix, c: Matrix, firstQueryRow: Int = 0,
+             headObserver: AttentionRowObserver?, channels: [Int], channelObserver: AttentionRowObserver?) {
+        delta.withView { delta in b.withView { b in c.withView { c in
+            run(delta: delta, negA: negA, b: b, c: c, firstQueryRow: firstQueryRow,
+                headObserver: headObserver, channels: channels, channelObserver: channelObserver)
+        }}}
+    }
+
+    /// The same on views (Δ, B, C contiguous: the forward's workspace buffers).
+    func run(delta: MatrixView, negA: Matrix, b: MatrixView, c: MatrixView, firstQueryRow: Int = 0,
              headObserver: AttentionRowObserver?, channels: [Int], channelObserver: AttentionRowObserver?) {
         let rows = delta.rows, width = delta.cols, states = negA.rows
         precondition(heads > 0 && width % heads == 0, "SSM implicit attention: E = \(width) not divisible into \(heads) heads")
-        precondition(negA.cols == width && b.shape == [rows, states] && c.shape == [rows, states],
+        precondition(negA.cols == width && b.shape == [rows, states] && c.shape == [rows, states]
+                     && delta.stride == width && b.stride == states && c.stride == states,
                      "SSM implicit attention: Δ \(delta.shape), A \(negA.shape), B \(b.shape), C \(c.shape)")
         precondition(channels.allSatisfy { (0..<width).contains($0) }, "SSM implicit attention: channel outside 0..<\(width)")
         let dv = width / heads
         let keys = { (i: Int) in (meta: 0..<min(metaCount, i + 1), window: metaCount..<max(metaCount, i + 1)) }
 
-        delta.storage.withUnsafeBufferPointer { dp in
         negA.storage.withUnsafeBufferPointer { ap in
-        b.storage.withUnsafeBufferPointer { bp in
-        c.storage.withUnsafeBufferPointer { cp in
-            guard let d = dp.baseAddress, let a = ap.baseAddress, let bb = bp.baseAddress, let cc = cp.baseAddress else { return }
-            let inputs = ImplicitAttentionInputs(rows: rows, width: width, states: states, delta: d, negA: a, b: bb, c: cc)
+            guard rows > 0, let a = ap.baseAddress else { return }
+            let inputs = ImplicitAttentionInputs(rows: rows, width: width, states: states, delta: delta.base, negA: a,
+                                                 b: b.base, c: c.base)
             // One workspace per group width, made on first use and reused for every head / channel.
             var headBlocks: ImplicitAttentionBlocks?, channelBlocks: ImplicitAttentionBlocks?
             for h in 0..<heads {
                 if let headObserver, headObserver.wants(head: h) {
                     let blocks = headBlocks ?? ImplicitAttentionBlocks(inputs: inputs, groupWidth: dv, parallel: true)
                     headBlocks = blocks
-                    blocks.stream(firstChannel: h * dv, scale: 1 / Float(dv)) { i, row in
+                    blocks.stream(firstChannel: h * dv, scale: 1 / Float(dv), firstRow: firstQueryRow) { i, row in
                         headObserver.observe(head: h, query: i, probabilities: row, keys: keys(i))
                     }
                 }
@@ -58,11 +67,11 @@ struct SSMImplicitAttention {
                 for (slot, channel) in channels.enumerated() where channel / dv == h {
                     let blocks = channelBlocks ?? ImplicitAttentionBlocks(inputs: inputs, groupWidth: 1, parallel: true)
                     channelBlocks = blocks
-                    blocks.stream(firstChannel: channel, scale: 1) { i, row in
+                    blocks.stream(firstChannel: channel, scale: 1, firstRow: firstQueryRow) { i, row in
                         channelObserver.observe(head: slot, query: i, probabilities: row, keys: keys(i))
                     }
                 }
             }
-        }}}}
+        }
     }
 }

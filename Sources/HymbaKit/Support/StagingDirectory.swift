@@ -46,13 +46,16 @@ public final class StagingDirectory {
         } else {
             staging = self.destination.appendingPathComponent("\(OutputFolder.stagingPrefix)\(tag)")
         }
+        // Registered before it exists, so no interrupt can fall between creating and registering
+        // it (the handler's rmdir of a folder not yet made is harmless).
+        InterruptCleanup.shared.register(staging.path)
         do {
             try fm.createDirectory(at: staging, withIntermediateDirectories: false)
         } catch {
+            InterruptCleanup.shared.unregister(staging.path)
             removeCreatedParents()
             throw OutputError.cannotCreate(path: destination.path, reason: error.localizedDescription)
         }
-        InterruptCleanup.shared.register(staging.path)
     }
 
     deinit {

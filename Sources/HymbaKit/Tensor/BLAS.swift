@@ -55,6 +55,17 @@ public enum BLAS {
         }
     }
 
+    /// `y = x · Wᵀ + beta · y` on views (workspace buffers, column slices).
+    static func linear(_ x: MatrixView, _ weight: Matrix, into y: MatrixView, beta: Float = 0) {
+        precondition(x.cols == weight.cols && y.rows == x.rows && y.cols == weight.rows,
+                     "linear: shapes \(x.shape)·\(weight.shape)ᵀ → \(y.shape)")
+        weight.storage.withUnsafeBufferPointer { wp in
+            sgemm(transA: false, transB: true, m: x.rows, n: weight.rows, k: x.cols,
+                  a: x.base, lda: x.stride, b: wp.baseAddress!, ldb: weight.cols,
+                  beta: beta, c: y.base, ldc: y.stride)
+        }
+    }
+
     /// Plain `A · B`.
     public static func matmul(_ a: Matrix, _ b: Matrix) -> Matrix {
         precondition(a.cols == b.rows, "matmul: \(a.shape)·\(b.shape)")

@@ -15,6 +15,15 @@ public struct Matrix: Equatable, Sendable {
         self.storage = [Float](repeating: 0, count: rows * cols)
     }
 
+    /// A matrix whose values are undefined until written, for buffers that are filled right away
+    /// (a zero fill would be one more pass over memory).
+    public init(uninitializedRows rows: Int, cols: Int) {
+        precondition(rows >= 0 && cols >= 0, "negative matrix size")
+        self.rows = rows
+        self.cols = cols
+        self.storage = [Float](unsafeUninitializedCapacity: rows * cols) { _, count in count = rows * cols }
+    }
+
     /// Wraps existing row-major values; `storage.count` must be `rows * cols`.
     public init(rows: Int, cols: Int, storage: [Float]) {
         precondition(storage.count == rows * cols, "storage does not match \(rows)x\(cols)")

@@ -25,6 +25,13 @@ public struct Tensor: Equatable, Sendable {
         self.init(shape: matrix.shape, floats: matrix.storage)
     }
 
+    /// `top` `[a, …]` and `bottom` `[b, …]` (fp32, same trailing shape) as one `[a + b, …]` tensor.
+    init(stackingRowsOf top: Tensor, _ bottom: Tensor) {
+        precondition(top.shape.dropFirst() == bottom.shape.dropFirst() && !top.shape.isEmpty,
+                     "stacking \(top.shape) on \(bottom.shape)")
+        self.init(shape: [top.shape[0] + bottom.shape[0]] + top.shape.dropFirst(), floats: top.floats + bottom.floats)
+    }
+
     public var dtype: DType {
         switch values {
         case .float32: return .f32
