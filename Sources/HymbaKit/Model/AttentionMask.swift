@@ -19,6 +19,15 @@ public struct AttentionMask: Equatable, Sendable {
         self.init(metaCount: config.memoryTokens, window: config.isGlobal(layer: layer) ? nil : config.slidingWindow)
     }
 
+    /// The mask of a cached decode step. The reference's cache trims a sliding layer to the meta
+    /// keys plus the last W−1 keys before appending the new one, so a decoded row `t` sees
+    /// `t−W+1 … t` (W real rows) where prefill lets it see `t−W … t` (W+1): the same mask with
+    /// window W−1. Global layers are unchanged. (docs/generation.md, "The sliding window in decode")
+    public static func decoding(config: HymbaConfig, layer: Int) -> AttentionMask {
+        let prefill = AttentionMask(config: config, layer: layer)
+        return AttentionMask(metaCount: prefill.metaCount, window: prefill.window.map { max(0, $0 - 1) })
+    }
+
     @inlinable
     public func allows(query t: Int, key u: Int) -> Bool {
         guard u <= t else { return false }

@@ -18,23 +18,27 @@ struct HybridBlock {
     struct Context {
         /// RoPE tables covering all T positions (nil when the model has no RoPE).
         var rope: RotaryEmbedding?
-        /// Absolute row of `x`'s first row: 0 on the full path, M when `x` holds only the real
-        /// rows and the meta rows come from `prefix`.
+        /// Absolute row of `x`'s first row: 0 on the full path, the state's position (M after the
+        /// meta prefix) when `x` continues a `state`.
         var firstRow = 0
         /// The producer's K/V over all rows up to the last, when this layer is a consumer.
         var sharedKV: KeyValues?
-        /// The meta rows' state, on the real-rows-only path.
-        var prefix: MetaPrefix.Layer?
+        /// The layer's state after rows `0 ..< firstRow`, when `x` continues them.
+        var state: LayerState?
+        /// The row is a cached decode step: a sliding layer lets it see W real keys, not W+1
+        /// (`AttentionMask.decoding`).
+        var isDecodeStep = false
         var probe: LayerProbe?
         var ablations: [Ablation.Target] = []
-        /// Also return this layer's contribution to a `MetaPrefix` (when `x` is the meta rows).
-        var capturePrefix = false
+        /// Also return the layer's state after `x`'s last row.
+        var captureState = false
     }
 
     struct Output {
-        /// The K/V this layer computed over all rows (prefix rows included); nil for a consumer.
+        /// The K/V this layer computed over all rows (state rows included); nil for a consumer.
         var keyValues: KeyValues?
-        var prefix: MetaPrefix.Layer?
+        /// The state after the last row, when `captureState` asked for it.
+        var state: LayerState?
     }
 
     /// Runs the layer on the residual stream `x` (rows `firstRow ..< T`, `(rows, D)`) in place;
@@ -60,11 +64,12 @@ struct HybridBlock {
         let attentionOut = attend(projected.columns(split.q), kv: context.sharedKV ?? ownKV!, context: context,
                                   workspace: workspace)                              // (rows, H·vd)
         let ssm = SSMBranch(weights: weights, config: config).run(
-            xs: projected.columns(split.xs), z: projected.columns(split.z), prefix: context.prefix,
+            xs: projected.columns(split.xs), z: projected.columns(split.z), state: context.state,
             recordStateNorm: probe?.wants(.ssmStateNorm) ?? false,
-            recordFinalState: context.capturePrefix || (probe?.wants(.ssmFinalState) ?? false),
+            recordFinalState: context.captureState || (probe?.wants(.ssmFinalState) ?? false),
             workspace: workspace)                                                    // S_out (rows, E)
-        let prefix = context.capturePrefix ? capturedPrefix(xs: projected.columns(split.xs), ssm: ssm, ownKV: ownKV) : nil
+        let state = context.captureState
+            ? capturedState(xs: projected.columns(split.xs), before: context.state, ssm: ssm, ownKV: ownKV) : nil
         for case .attentionHead(let h) in ablations { zeroHead(h, of: attentionOut) }
         for case .ssmHead(let h) in ablations { zeroHead(h, of: ssm.output) }
         probe?.capture(attentionOut: attentionOut, ssm: ssm, gate: projected.columns(split.z))
@@ -85,22 +90,26 @@ struct HybridBlock {
                 }
             }
         }
-        return (attentionOut, Output(keyValues: ownKV, prefix: prefix))
+        return (attentionOut, Output(keyValues: ownKV, state: state))
     }
 
-    /// The meta rows' K/V, conv tail and final SSM state, for `MetaPrefix`.
-    private func capturedPrefix(xs: MatrixView, ssm: SSMBranch.Result, ownKV: KeyValues?) -> MetaPrefix.Layer {
+    /// The layer's state after the last row: all K/V so far, the last K−1 conv inputs (reaching
+    /// into the earlier history when fewer rows ran) and the final SSM state.
+    private func capturedState(xs: MatrixView, before: LayerState?, ssm: SSMBranch.Result, ownKV: KeyValues?) -> LayerState {
         let e = config.innerSize, history = config.convWidth - 1, rows = xs.rows
         var tail = Matrix(rows: history, cols: e)
         for k in 0..<history {
             let source = rows - history + k
-            guard source >= 0 else { continue }
-            for c in 0..<e { tail[k, c] = xs[source, c] }
+            if source >= 0 {
+                for c in 0..<e { tail[k, c] = xs[source, c] }
+            } else if let earlier = before?.convHistory {
+                for c in 0..<e { tail[k, c] = earlier[history + source, c] }
+            }
         }
         let final = ssm.finalState!                                          // (E, N)
         var state = Matrix(rows: final.cols, cols: e)                         // (N, E)
         for c in 0..<e { for n in 0..<final.cols { state[n, c] = final[c, n] } }
-        return MetaPrefix.Layer(keyValues: ownKV, convHistory: tail, ssmState: state)
+        return LayerState(keyValues: ownKV, convHistory: tail, ssmState: state)
     }
 
     /// Zeroes head `h`'s channel slice (`h·dv ..< (h+1)·dv`) of a branch output.
@@ -110,14 +119,14 @@ struct HybridBlock {
     }
 
     /// RoPE on the queries (in place) and, for a K/V-computing layer, on a copy of its keys,
-    /// appended to the meta rows' K/V on the real-rows-only path.
+    /// appended to the state's K/V when `x` continues a state.
     private func rotateAndExtractKV(_ projected: MatrixView, split: InProjSplit, context: Context) -> KeyValues? {
         let rows = projected.rows
         let queries = projected.columns(split.q)
         context.rope?.apply(to: queries.base, rows: rows, stride: queries.stride,
                             heads: config.attentionHeads, firstPosition: context.firstRow)
         guard let kRange = split.k, let vRange = split.v else { return nil }
-        let before = context.prefix?.keyValues
+        let before = context.state?.keyValues
         let offset = before?.keys.rows ?? 0
         var keys = Matrix(uninitializedRows: offset + rows, cols: kRange.count)
         var values = Matrix(uninitializedRows: offset + rows, cols: vRange.count)
@@ -141,7 +150,8 @@ struct HybridBlock {
         let out = workspace.view(.attentionOut, rows: queries.rows, cols: config.attentionHeads * config.valueHeadDim)
         let heads = AttentionHeads(heads: config.attentionHeads, kvHeads: config.keyValueHeads,
                                    headDim: config.headDim, valueDim: config.valueHeadDim,
-                                   mask: AttentionMask(config: config, layer: index))
+                                   mask: context.isDecodeStep ? .decoding(config: config, layer: index)
+                                                              : AttentionMask(config: config, layer: index))
         kv.keys.withView { keys in
             kv.values.withView { values in
                 heads.run(queryRows: context.firstRow..<(context.firstRow + queries.rows), queries: queries,

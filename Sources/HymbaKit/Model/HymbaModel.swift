@@ -17,8 +17,9 @@ public enum LogitRows: Sendable {
 public struct HymbaModel: Sendable {
     public let config: HymbaConfig
     public let weights: HymbaWeights
-    /// The meta rows' per-layer state, computed on the first probe-free run (see `MetaPrefix`).
-    private let metaPrefix = MetaPrefixCache()
+    /// The per-layer state after the meta rows, computed on the first probe-free run (see
+    /// `MetaStateCache`).
+    private let metaState = MetaStateCache()
     /// The meta rows' part of recordings, per plan (see `MetaRecording`).
     private let metaRecordings = MetaRecordingCache()
     /// Scratch buffers reused by every forward pass (see `ForwardWorkspace`).
@@ -61,7 +62,7 @@ public struct HymbaModel: Sendable {
     /// Runs the prompt and returns the logits of its `n` real tokens, `(n, vocab)`.
     ///
     /// Only the n real rows are computed: the meta rows' contribution comes from the model's
-    /// cached `MetaPrefix` (identical values, computed once), and a recorder's meta rows from
+    /// cached meta-prefix state (identical values, computed once), and a recorder's meta rows from
     /// the cached `MetaRecording` of its plan. With ablations and a recorder all T rows run, so
     /// that the recorded meta rows are the ablated ones.
     ///
@@ -93,9 +94,9 @@ public struct HymbaModel: Sendable {
         let wantsAll = logitRows == .all || (recorder?.plan.wants(.logits) ?? false)
         let logits = workspaces.with { workspace in
             let cached = metaRows == .cached && (recorder == nil || ablations.isEmpty)
-            let prefix = cached ? self.prefix(workspace) : nil
+            let prefix = cached ? self.metaPrefix(workspace) : nil
             recorder?.begin(ids: ids, meta: prefix == nil ? nil : metaRecording(for: recorder!.plan, workspace))
-            var loop = LayerLoop(model: self, ids: ids, prefix: prefix, workspace: workspace)
+            var loop = LayerLoop(model: self, ids: ids, state: prefix, workspace: workspace)
             var x = loop.embed(ids)
             for i in 0..<config.hiddenLayers {
                 loop.apply(layer: i, to: &x, recorder: recorder, ablations: ablations)
@@ -116,7 +117,7 @@ public struct HymbaModel: Sendable {
     public func cleanRun(ids: [Int]) throws -> CleanRun {
         try validate(ids: ids)
         return workspaces.with { workspace in
-            var loop = LayerLoop(model: self, ids: ids, prefix: prefix(workspace), workspace: workspace)
+            var loop = LayerLoop(model: self, ids: ids, state: metaPrefix(workspace), workspace: workspace)
             var x = loop.embed(ids)
             var inputs: [Matrix] = []
             for i in 0..<config.hiddenLayers {
@@ -133,7 +134,7 @@ public struct HymbaModel: Sendable {
         try validate(ablations)
         guard let first = ablations.map(\.layer).min() else { return clean.logits }
         return workspaces.with { workspace in
-            var loop = LayerLoop(model: self, ids: clean.ids, prefix: prefix(workspace), workspace: workspace)
+            var loop = LayerLoop(model: self, ids: clean.ids, state: metaPrefix(workspace), workspace: workspace)
             loop.producedKV = clean.producedKV.filter { $0.key < first }
             var x = clean.layerInputs[first]
             for i in first..<config.hiddenLayers {
@@ -148,18 +149,23 @@ public struct HymbaModel: Sendable {
         Recorder(plan: plan, model: self)
     }
 
-    /// The cached meta-row state (nil when the model has no meta tokens).
-    private func prefix(_ workspace: ForwardWorkspace) -> MetaPrefix? {
+    /// The cached state after the meta rows (nil when the model has no meta tokens).
+    func metaPrefix(_ workspace: ForwardWorkspace) -> CachedState? {
         guard config.memoryTokens > 0 else { return nil }
-        return metaPrefix.prefix {
-            var loop = LayerLoop(model: self, ids: [], prefix: nil, workspace: workspace)
+        return metaState.state {
+            var loop = LayerLoop(model: self, ids: [], state: nil, workspace: workspace)
             var x = weights.metaTokens
-            var layers: [MetaPrefix.Layer] = []
+            var layers: [LayerState] = []
             for i in 0..<config.hiddenLayers {
-                layers.append(loop.apply(layer: i, to: &x, recorder: nil, ablations: [], capturePrefix: true)!)
+                layers.append(loop.apply(layer: i, to: &x, recorder: nil, ablations: [], captureState: true)!)
             }
-            return MetaPrefix(layers: layers)
+            return CachedState(position: config.memoryTokens, metaTokens: config.memoryTokens, layers: layers)
         }
+    }
+
+    /// Runs `body` with one of the model's forward workspaces.
+    func withWorkspace<R>(_ body: (ForwardWorkspace) throws -> R) rethrows -> R {
+        try workspaces.with(body)
     }
 
     /// The meta rows' recording for `plan`, run once per plan over the meta rows alone.
@@ -167,7 +173,7 @@ public struct HymbaModel: Sendable {
         metaRecordings.recording(for: plan) {
             let recorder = Recorder(plan: plan.metaRowsPlan(), model: self)
             recorder.begin(ids: [])
-            var loop = LayerLoop(model: self, ids: [], prefix: nil, workspace: workspace)
+            var loop = LayerLoop(model: self, ids: [], state: nil, workspace: workspace)
             var x = weights.metaTokens
             for i in 0..<config.hiddenLayers { loop.apply(layer: i, to: &x, recorder: recorder, ablations: []) }
             return MetaRecording(tensors: recorder.stored)
@@ -191,30 +197,34 @@ public struct HymbaModel: Sendable {
 
     /// Per-run state of the layer loop: RoPE tables, which rows run, and the K/V producers hand
     /// to consumers.
-    private struct LayerLoop {
+    struct LayerLoop {
         let model: HymbaModel
         let rope: RotaryEmbedding?
-        /// Meta rows' state when only the real rows run.
-        let prefix: MetaPrefix?
-        /// Absolute row of the first row the loop computes (M on the real-rows-only path).
+        /// The state the rows continue (the meta prefix, or a prefill's); nil runs from row 0,
+        /// meta rows included.
+        let state: CachedState?
+        /// Absolute row of the first row the loop computes (the state's position, else 0).
         let firstRow: Int
+        /// The rows are one cached decode step (the decode sliding-window rule).
+        let isDecodeStep: Bool
         var producedKV: [Int: HybridBlock.KeyValues] = [:]
         /// Where the layers keep their intermediates (valid while the forward pass runs).
         let workspace: ForwardWorkspace
 
-        init(model: HymbaModel, ids: [Int], prefix: MetaPrefix?, workspace: ForwardWorkspace) {
+        init(model: HymbaModel, ids: [Int], state: CachedState?, isDecodeStep: Bool = false, workspace: ForwardWorkspace) {
             self.model = model
-            self.prefix = prefix
+            self.state = state
+            self.isDecodeStep = isDecodeStep
             self.workspace = workspace
-            let m = model.config.memoryTokens
-            firstRow = prefix == nil ? 0 : m
-            rope = model.config.rope ? RotaryEmbedding(config: model.config, positions: m + ids.count) : nil
+            firstRow = state?.position ?? 0
+            let end = (state?.position ?? model.config.memoryTokens) + ids.count
+            rope = model.config.rope ? RotaryEmbedding(config: model.config, positions: firstRow..<end) : nil
         }
 
-        /// `[meta tokens; embed(ids)]`, or only `embed(ids)` when the meta rows come from the prefix.
+        /// `[meta tokens; embed(ids)]`, or only `embed(ids)` when the rows continue a state.
         func embed(_ ids: [Int]) -> Matrix {
             let d = model.config.hiddenSize
-            let meta = prefix == nil ? model.weights.metaTokens : Matrix(rows: 0, cols: d)
+            let meta = state == nil ? model.weights.metaTokens : Matrix(rows: 0, cols: d)
             var x = Matrix(rows: meta.rows + ids.count, cols: d)
             x.storage.withUnsafeMutableBufferPointer { xp in
                 meta.storage.withUnsafeBufferPointer { mp in
@@ -232,7 +242,7 @@ public struct HymbaModel: Sendable {
         /// Final norm over the real rows and the LM head, `(n, vocab)` (or of `x`'s one row when
         /// `isLastRowOnly`).
         func readOut(_ x: Matrix, isLastRowOnly: Bool = false) -> Matrix {
-            let first = (prefix == nil && !isLastRowOnly) ? model.config.memoryTokens : 0
+            let first = (state == nil && !isLastRowOnly) ? model.config.memoryTokens : 0
             let realRows = x.rows(first..<x.rows)
             let normed = rmsNorm(realRows, weight: model.weights.finalNorm, eps: model.config.rmsNormEps)
             return BLAS.linear(normed, model.weights.lmHead)
@@ -240,18 +250,18 @@ public struct HymbaModel: Sendable {
 
         @discardableResult
         mutating func apply(layer i: Int, to x: inout Matrix, recorder: Recorder?, ablations: [Ablation],
-                            capturePrefix: Bool = false) -> MetaPrefix.Layer? {
+                            captureState: Bool = false) -> LayerState? {
             let config = model.config
             let block = HybridBlock(index: i, weights: model.weights.layers[i], config: config)
-            var context = HybridBlock.Context(rope: rope, firstRow: firstRow)
+            var context = HybridBlock.Context(rope: rope, firstRow: firstRow, isDecodeStep: isDecodeStep)
             if case .consumer(let producer) = config.kvRole(layer: i) { context.sharedKV = producedKV[producer] }
-            context.prefix = prefix?.layers[i]
+            context.state = state?.layers[i]
             context.probe = recorder?.probe(layer: i, rows: firstRow + x.rows, firstRow: firstRow)
             context.ablations = ablations.filter { $0.layer == i }.map(\.target)
-            context.capturePrefix = capturePrefix
+            context.captureState = captureState
             let output = x.withMutableView { block.apply($0, context: context, workspace: workspace) }
             if case .producer = config.kvRole(layer: i) { producedKV[i] = output.keyValues }
-            return output.prefix
+            return output.state
         }
     }
 }

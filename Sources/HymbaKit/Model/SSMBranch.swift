@@ -27,12 +27,12 @@ struct SSMBranch {
 
     /// - Parameters:
     ///   - xs, z: the column slices of the in_proj output.
-    ///   - prefix: the meta rows' conv inputs and SSM state when only the real rows are passed.
-    func run(xs: MatrixView, z: MatrixView, prefix: MetaPrefix.Layer? = nil, recordStateNorm: Bool, recordFinalState: Bool,
+    ///   - state: the conv inputs and SSM state of the rows before `xs`'s first (nil: none).
+    func run(xs: MatrixView, z: MatrixView, state: LayerState? = nil, recordStateNorm: Bool, recordFinalState: Bool,
              workspace: ForwardWorkspace) -> Result {
         let rows = xs.rows, e = config.innerSize, n = config.stateSize, r = config.dtRank, eps = config.rmsNormEps
         let u = workspace.view(.ssmInput, rows: rows, cols: e)
-        causalConvSiLU(xs, history: prefix?.convHistory, weight: weights.convWeight, bias: weights.convBias, into: u)
+        causalConvSiLU(xs, history: state?.convHistory, weight: weights.convWeight, bias: weights.convBias, into: u)
         let projected = workspace.view(.ssmProjection, rows: rows, cols: r + 2 * n)        // [dt0 | B0 | C0]
         BLAS.linear(u, weights.xProj, into: projected)
         let dtLow = workspace.view(.dtLow, rows: rows, cols: r)
@@ -54,7 +54,7 @@ struct SSMBranch {
         if recordStateNorm { result.stateNorms = workspace.view(.stateNorms, rows: rows, cols: e) }
         if recordFinalState { result.finalState = workspace.view(.finalState, rows: e, cols: n) }
         SelectiveScan.run(u: u, delta: delta, negA: weights.negAByState, b: b, c: c, skip: weights.skipD,
-                          initialState: prefix?.ssmState, gate: z, into: result.output,
+                          initialState: state?.ssmState, gate: z, into: result.output,
                           extras: .init(stateNorms: result.stateNorms, finalState: result.finalState))
         return result
     }

@@ -8,6 +8,7 @@ public enum ProbeError: Error, CustomStringConvertible, Equatable {
     case emptyInput
     case tokenOutOfRange(id: Int, position: Int, vocabularySize: Int)
     case tooLong(tokens: Int, limit: Int)
+    case generationTooLong(prompt: Int, newTokens: Int, metaTokens: Int, limit: Int)
     case emptyPlan
     case recordingTooLarge(plan: String, bytes: Int, available: Int)
 
@@ -29,6 +30,8 @@ public enum ProbeError: Error, CustomStringConvertible, Equatable {
             return "token id \(id) at position \(position) is outside the vocabulary (0...\(vocabularySize - 1))"
         case .tooLong(let tokens, let limit):
             return "the prompt has \(tokens) positions (meta tokens included), more than max_position_embeddings = \(limit)"
+        case .generationTooLong(let prompt, let newTokens, let meta, let limit):
+            return "the prompt (\(prompt) tokens) plus \(newTokens) new tokens and \(meta) meta tokens need \(prompt + newTokens + meta) positions, more than max_position_embeddings = \(limit): ask for at most \(max(0, limit - prompt - meta)) new tokens"
         case .emptyPlan:
             return "nothing to record: --record needs at least one key"
         case .recordingTooLarge(let plan, let bytes, let available):
