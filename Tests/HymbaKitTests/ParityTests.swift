@@ -29,7 +29,7 @@ final class ParityTests: XCTestCase {
     }
 
     /// Probe-free runs compute only the real rows and take the meta rows from the cached
-    /// `MetaPrefix`; their logits meet the same criterion and agree with the full T-row path.
+    /// meta-prefix state (`CachedState`); their logits meet the same criterion and agree with the full T-row path.
     func testRealRowsOnlyPathMatchesGoldensAndFullPath() throws {
         for fixture in Fixtures.parityFixtures {
             let model = try HymbaModel(checkpoint: Checkpoint(directory: fixture))

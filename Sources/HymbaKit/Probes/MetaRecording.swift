@@ -5,7 +5,7 @@ import Foundation
 /// Meta rows are the same for every prompt and never see a real token, so whatever a plan
 /// records of them — their rows of every `[T, …]` point and of every `[·, T, T]` map — is the
 /// same in every recording. A recorded prefill therefore runs only the n real rows, like a
-/// plain one (the meta rows' K/V, conv tail and SSM state come from `MetaPrefix`), and the
+/// plain one (the meta rows' K/V, conv tail and SSM state come from the cached meta-prefix state, `CachedState`), and the
 /// recorder puts these rows in front of what the real rows produce. The SSM implicit attention
 /// of real rows also reads the meta rows' Δ, B and C, which the meta run records for that reason.
 struct MetaRecording: Sendable {
