@@ -24,6 +24,12 @@ struct Bench: ParsableCommand {
         supports (HYMBA_LENS_BLAS=keep turns that off). "kernels" names the variant of \
         HymbaLens's own C kernels this CPU runs.
 
+        --decode N measures cached decoding: after a prefill of --tokens ids (16 when --tokens \
+        is not given), N decode steps, each feeding back its argmax, timed one by one. It prints \
+        decode tokens/s next to the bound a decode step cannot beat: a step reads every weight \
+        once, so tokens/s ≤ memory bandwidth / weight bytes. The bandwidth is measured on the spot \
+        with a STREAM-style triad (a = b + s·c over 3 × 128 MiB, all cores, best of 5).
+
         --tokenize-file measures the tokenizer instead: MB/s on the file as one string and split \
         into paragraphs.
 
@@ -31,6 +37,7 @@ struct Bench: ParsableCommand {
           hymba-lens init --config models/configs/hymba-1.5b-base.json --layers 4 --out /tmp/h4
           hymba-lens bench --model /tmp/h4 --tokens 512
           hymba-lens bench --model /tmp/h4 --tokens 512 --record all
+          hymba-lens bench --model /tmp/h4 --tokens 64 --decode 32
           hymba-lens bench --model models/hymba-tiny --tokenize-file big.txt
         """)
 
@@ -46,31 +53,93 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed runs (after one untimed warm-up run).")
     var `repeat`: Int = 3
 
+    @Option(help: ArgumentHelp("Also time N cached decode steps after a prefill of --tokens ids (see above).", valueName: "N"))
+    var decode: Int?
+
     @Option(name: .customLong("tokenize-file"), help: ArgumentHelp("Measure tokenizer throughput on this UTF-8 file.", valueName: "file"))
     var tokenizeFile: String?
 
     func validate() throws {
-        if tokens == nil && tokenizeFile == nil { throw ValidationError("give --tokens N and/or --tokenize-file F") }
+        if tokens == nil && tokenizeFile == nil && decode == nil {
+            throw ValidationError("give --tokens N, --decode N and/or --tokenize-file F")
+        }
+        if let decode, decode < 1 { throw ValidationError("--decode must be at least 1") }
         if let tokens, tokens < 1 { throw ValidationError("--tokens must be at least 1") }
         if self.repeat < 1 { throw ValidationError("--repeat must be at least 1") }
     }
 
     func run() throws {
         if let tokenizeFile { try benchTokenizer(file: tokenizeFile) }
-        if let tokens { try benchPrefill(tokens: tokens) }
-    }
-
-    private func benchPrefill(tokens: Int) throws {
+        guard tokens != nil || decode != nil else { return }
         let loadStart = Date()
         let (_, model) = try ModelLoading.load(self.model)
-        let loadSeconds = Date().timeIntervalSince(loadStart)
-        let rssAfterLoad = Memory.currentResidentBytes()
-        let plan = try record.map { try RecordingPlan($0, config: model.config) }
-        var random = UInt64(12345)
-        let ids = [model.config.bosTokenID ?? 1] + (1..<tokens).map { _ -> Int in
-            random = random &* 6364136223846793005 &+ 1442695040888963407
-            return Int((random >> 33) % UInt64(model.config.vocabSize - 3)) + 3
+        let loaded = Loaded(model: model, seconds: Date().timeIntervalSince(loadStart), residentBytes: Memory.currentResidentBytes())
+        if let tokens { try benchPrefill(tokens: tokens, loaded: loaded) }
+        if let decode { try benchDecode(steps: decode, promptTokens: tokens ?? 16, model: model) }
+    }
+
+    /// The model, loaded once for the prefill and decode measurements.
+    private struct Loaded {
+        let model: HymbaModel
+        let seconds: Double
+        let residentBytes: Int
+    }
+
+    /// `--decode`: decode tokens/s after a prefill, the triad bandwidth, and the bound they give.
+    private func benchDecode(steps: Int, promptTokens: Int, model: HymbaModel) throws {
+        let ids = Self.syntheticPrompt(tokens: promptTokens, config: model.config)
+        try model.validate(ids: ids)
+        try model.validateGeneration(promptTokens: ids.count, newTokens: steps + 2)
+        let prefillStart = Date()
+        var (logits, state) = try model.prefill(ids: ids)
+        let prefillSeconds = Date().timeIntervalSince(prefillStart)
+        logits = try model.decode(token: TokenSampler.argmax(logits), state: &state)    // warm-up step, untimed
+        var times: [Double] = []
+        for _ in 0..<steps {
+            let start = Date()
+            logits = try model.decode(token: TokenSampler.argmax(logits), state: &state)
+            times.append(Date().timeIntervalSince(start))
         }
+        let total = times.reduce(0, +), best = times.min()!, median = times.sorted()[times.count / 2]
+        let bandwidth = StreamTriad.bytesPerSecond()
+        let weightBytes = Self.weightBytesPerDecodeStep(model)
+        let bound = bandwidth / Double(weightBytes)
+        let mb = { (bytes: Double) in String(format: "%.1f MB", bytes / 1e6) }
+        print(String(format: "decode       %d steps after a %d-token prefill (%.3f s): %.2f tokens/s overall, %.2f (best step), %.2f (median step)",
+                     steps, promptTokens, prefillSeconds, Double(steps) / total, 1 / best, 1 / median))
+        print(String(format: "bandwidth    %.2f GB/s (STREAM triad, %d threads)", bandwidth / 1e9, ProcessInfo.processInfo.activeProcessorCount))
+        print("weights/step \(mb(Double(weightBytes))) fp32 read per decode step (as bf16: \(mb(Double(weightBytes) / 2)))")
+        print(String(format: "decode bound %.2f tokens/s = bandwidth / weight bytes; median step reaches %.0f%% of it",
+                     bound, 100 / median / bound))
+    }
+
+    /// Bytes of the weights one decode step reads: every layer's matrices and vectors and the LM
+    /// head (the embedding contributes one row; the cached K/V is listed apart in docs/generation.md).
+    static func weightBytesPerDecodeStep(_ model: HymbaModel) -> Int {
+        let w = model.weights
+        var floats = w.lmHead.count + w.finalNorm.count
+        for l in w.layers {
+            floats += l.inProj.count + l.convWeight.count + l.xProj.count + l.dtProj.count + l.negAByState.count
+                + l.outProj.count + l.gateUp.count + l.downProj.count
+            floats += l.inputNorm.count + l.convBias.count + l.dtBias.count + l.skipD.count + l.dtNorm.count + l.bNorm.count
+                + l.cNorm.count + l.attentionNorm.count + l.ssmNorm.count + l.mlpNorm.count
+        }
+        return floats * MemoryLayout<Float>.size
+    }
+
+    /// BOS first, then a fixed pseudo-random sequence (the same for every run and machine).
+    static func syntheticPrompt(tokens: Int, config: HymbaConfig) -> [Int] {
+        var random = UInt64(12345)
+        return [config.bosTokenID ?? 1] + (1..<max(1, tokens)).map { _ -> Int in
+            random = random &* 6364136223846793005 &+ 1442695040888963407
+            return Int((random >> 33) % UInt64(config.vocabSize - 3)) + 3
+        }
+    }
+
+    private func benchPrefill(tokens: Int, loaded: Loaded) throws {
+        let model = loaded.model, loadSeconds = loaded.seconds, rssAfterLoad = loaded.residentBytes
+        let plan = try record.map { try RecordingPlan($0, config: model.config) }
+        let ids = Self.syntheticPrompt(tokens: tokens, config: model.config)
         try model.validate(ids: ids)
         // Plain and recorded prefills alternate, so that both see the same machine (a shared
         // machine's speed drifts); the recorded run's cost is reported as a ratio to the plain one.

@@ -36,6 +36,23 @@ final class BenchCommandTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("run 2: ") && result.stderr.contains(", recorded "), result.stderr)
     }
 
+    /// `--decode` times cached decode steps and prints them next to the bandwidth bound; the
+    /// prefill lines stay as they are when --tokens is given too.
+    func testDecodeReportsStepsBandwidthAndTheBound() throws {
+        let fixture = CLI.parity.appendingPathComponent("tiny-bf16")
+        let result = try CLI.run(["bench", "--model", fixture.path, "--tokens", "10", "--repeat", "1", "--decode", "3"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("prompt       10 tokens + 4 meta = 14 positions"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("decode       3 steps after a 10-token prefill"), result.stdout)
+        for label in ["bandwidth    ", "GB/s (STREAM triad", "weights/step ", "decode bound "] {
+            XCTAssertTrue(result.stdout.contains(label), "missing \(label) in\n\(result.stdout)")
+        }
+        let alone = try CLI.run(["bench", "--model", fixture.path, "--decode", "2"])
+        XCTAssertEqual(alone.status, 0, alone.stderr)
+        XCTAssertTrue(alone.stdout.contains("decode       2 steps after a 16-token prefill"), alone.stdout)
+        XCTAssertFalse(alone.stdout.contains("prefill      best"), alone.stdout)
+    }
+
     /// The tokenizer benchmark counts the same tokens as `tokenize`.
     func testTokenizerThroughputCountsTheTokensTokenizeGives() throws {
         let text = directory.appendingPathComponent("text.txt")
@@ -53,6 +70,7 @@ final class BenchCommandTests: XCTestCase {
         for (arguments, fragment) in [
             (["bench", "--model", fixture.path], "--tokens"),
             (["bench", "--model", fixture.path, "--tokens", "0"], "at least 1"),
+            (["bench", "--model", fixture.path, "--decode", "0"], "--decode must be at least 1"),
             (["bench", "--model", fixture.path, "--tokens", "8", "--repeat", "0"], "at least 1"),
             (["bench", "--model", fixture.path, "--tokens", "100000"], "positions"),
         ] {

@@ -34,6 +34,7 @@ final class HelpExamplesTests: XCTestCase {
     static let smallInputs: [(String, String)] = [
         ("--layers 4", "--layers 1"),
         ("--tokens 512", "--tokens 16 --repeat 1"),
+        ("--decode 32", "--decode 2"),
         ("--permutations 5000", "--permutations 50"),
         ("--max-passages 10", "--max-passages 2"),
         ("--max-tokens 256", "--max-tokens 32"),

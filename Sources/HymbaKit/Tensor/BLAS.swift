@@ -31,6 +31,20 @@ public enum BLAS {
                     a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
+    /// `y = alpha · A · x + beta · y` for a row-major `A` `(m, n)` with contiguous `x` `(n)` and
+    /// `y` `(m)`: one matrix–vector product. A decode step's projections are these (one row), and
+    /// they are bound by reading `A` once; sgemv streams it, where an sgemm with one row packs it.
+    @inlinable
+    public static func sgemv(m: Int, n: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+                             x: UnsafePointer<Float>, beta: Float = 0, y: UnsafeMutablePointer<Float>) {
+        guard m > 0 else { return }
+        if n == 0 {
+            for i in 0..<m { y[i] *= beta }
+            return
+        }
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
+    }
+
     /// `x · Wᵀ` for a PyTorch Linear weight `W [out, in]`.
     public static func linear(_ x: Matrix, _ weight: Matrix) -> Matrix {
         precondition(x.cols == weight.cols, "linear: input width \(x.cols) ≠ weight in \(weight.cols)")
@@ -47,6 +61,11 @@ public enum BLAS {
         x.storage.withUnsafeBufferPointer { xp in
             weight.storage.withUnsafeBufferPointer { wp in
                 y.storage.withUnsafeMutableBufferPointer { yp in
+                    if x.rows == 1 {
+                        sgemv(m: weight.rows, n: weight.cols, a: wp.baseAddress!, lda: weight.cols, x: xp.baseAddress!,
+                              beta: beta, y: yp.baseAddress!)
+                        return
+                    }
                     sgemm(transA: false, transB: true, m: x.rows, n: weight.rows, k: x.cols,
                           a: xp.baseAddress!, lda: x.cols, b: wp.baseAddress!, ldb: weight.cols,
                           beta: beta, c: yp.baseAddress!, ldc: y.cols)
@@ -60,6 +79,10 @@ public enum BLAS {
         precondition(x.cols == weight.cols && y.rows == x.rows && y.cols == weight.rows,
                      "linear: shapes \(x.shape)·\(weight.shape)ᵀ → \(y.shape)")
         weight.storage.withUnsafeBufferPointer { wp in
+            if x.rows == 1 {   // a decode step: W · x (rows of views are contiguous)
+                sgemv(m: weight.rows, n: weight.cols, a: wp.baseAddress!, lda: weight.cols, x: x.base, beta: beta, y: y.base)
+                return
+            }
             sgemm(transA: false, transB: true, m: x.rows, n: weight.rows, k: x.cols,
                   a: x.base, lda: x.stride, b: wp.baseAddress!, ldb: weight.cols,
                   beta: beta, c: y.base, ldc: y.stride)
