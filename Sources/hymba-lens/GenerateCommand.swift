@@ -22,7 +22,10 @@ struct Generate: ParsableCommand {
         The text is printed as it is produced; with --json one line at the end instead: \
         {"prompt_ids": [...], "generated_ids": [...], "text": "..."}. Prompt and decode speed \
         (tokens/s) go to stderr. --out writes a recording with step_logits [new, vocab]: row k \
-        holds the logits that chose generated token k (and input_ids, generated_ids).
+        holds the logits that chose generated token k (and input_ids, generated_ids). With \
+        --record attn_weights[@layers] it also holds layers.{i}.attn_weights [H, new, P]: row k is \
+        the attention of that same query row over all P = M + n + new - 1 positions (meta tokens \
+        first, 0 where masked or not yet generated). Other hook points are not supported yet.
 
         Examples:
           hymba-lens generate --text "The river flows" --max-new-tokens 16
@@ -31,7 +34,7 @@ struct Generate: ParsableCommand {
           hymba-lens generate --ids 1,450,4996 --max-new-tokens 8 --temperature 0.8 \\
               --top-k 40 --top-p 0.95 --seed 7 --json
           hymba-lens generate --text "Once upon a time" --max-new-tokens 12 --ignore-eos \\
-              --out story.safetensors
+              --out story.safetensors --record attn_weights@0,last
         """)
 
     @Argument(help: ArgumentHelp("Checkpoint folder (default: the bundled models/hymba-tiny).", valueName: "model-dir"))
@@ -63,7 +66,7 @@ struct Generate: ParsableCommand {
     @Option(help: ArgumentHelp("Also write a recording (.safetensors + manifest) with step_logits.", valueName: "file"))
     var out: String?
 
-    @Option(help: ArgumentHelp("With --out: hook points of the generated rows to record (not supported yet).", valueName: "plan"))
+    @Option(help: ArgumentHelp("With --out: also record attn_weights[@layers], each generated token's attention over the whole context (see above).", valueName: "plan"))
     var record: String?
 
     @Flag(help: "No progress or speed on stderr.")
@@ -83,9 +86,17 @@ struct Generate: ParsableCommand {
             }
         }
         if record != nil && out == nil { throw ValidationError("--record needs --out FILE") }
-        if record != nil {
-            throw ValidationError("--record is not supported yet for generate: --out records step_logits only (see docs/generation.md)")
+    }
+
+    /// The layers of `--record attn_weights[@layers]`, the one plan generate records so far.
+    static func attentionLayers(_ plan: String?, layers: Int) throws -> [Int] {
+        guard let plan else { return [] }
+        let trimmed = plan.trimmingCharacters(in: .whitespaces)
+        let parts = trimmed.split(separator: "@", maxSplits: 1).map(String.init)
+        guard parts.first == "attn_weights", !trimmed.hasSuffix("@") else {
+            throw CLIError("--record '\(plan)': generate records only attn_weights[@layers] so far (each generated token's attention over the whole context, e.g. attn_weights@0,last); other hook points are not supported yet")
         }
+        return try IndexList.parse(parts.count > 1 ? parts[1] : "all", option: "--record attn_weights@", noun: "layer", count: layers)
     }
 
     func run() throws {
@@ -93,6 +104,7 @@ struct Generate: ParsableCommand {
         let outURL = try out.map { try OutputPath.check($0, extensions: ["safetensors"]) }
         if let outURL { try Recording.checkManifestPath(for: outURL) }
         let checkpoint = try Checkpoint(path: model ?? ModelLoading.defaultModelPath())
+        let attentionLayers = try Self.attentionLayers(record, layers: checkpoint.config.hiddenLayers)
         let (ids, strings) = try prompt.resolve(modelDirectory: checkpoint.directory)
         let tokenizerURL = checkpoint.directory.appendingPathComponent("tokenizer.json")
         let tokenizer = FileManager.default.fileExists(atPath: tokenizerURL.path) ? try Tokenizer(directory: checkpoint.directory) : nil
@@ -103,7 +115,8 @@ struct Generate: ParsableCommand {
         var stream = tokenizer.map(TextStream.init)
         let streams = !json && stream != nil
         let result = try model.generate(prompt: ids, maxNewTokens: maxNewTokens, sampler: sampler,
-                                        stopToken: ignoreEOS ? nil : model.config.eosTokenID) { token in
+                                        stopToken: ignoreEOS ? nil : model.config.eosTokenID,
+                                        attentionLayers: attentionLayers) { token in
             guard streams else { return }
             let piece = stream!.append(token)
             if !piece.isEmpty { Self.write(piece) }

@@ -64,6 +64,17 @@ final class GenerateCommandTests: XCTestCase {
             XCTAssertEqual(TokenSampler.argmax(row), id, "row \(k) chose token \(k)")
         }
         XCTAssertEqual(recording.tensor("input_ids")?.shape, [3])
+        XCTAssertNil(recording.tensor("layers.0.attn_weights"))
+
+        let withAttention = directory.appendingPathComponent("attn.safetensors")
+        _ = try json(CLI.run(["generate", "--ids", "1,450,4996", "--max-new-tokens", "5", "--ignore-eos", "--json",
+                              "--out", withAttention.path, "--record", "attn_weights@0,last"]))
+        let recorded = try Recording(contentsOf: withAttention)
+        // H = 4 heads, 5 rows, P = 32 meta + 3 prompt + 4 fed-back tokens.
+        XCTAssertEqual(recorded.tensor("layers.0.attn_weights")?.shape, [4, 5, 39])
+        XCTAssertEqual(recorded.tensor("layers.5.attn_weights")?.shape, [4, 5, 39])
+        XCTAssertNil(recorded.tensor("layers.1.attn_weights"))
+        XCTAssertEqual(recorded.manifest.plan, "step_logits,layers.0.attn_weights,layers.5.attn_weights")
         XCTAssertTrue(FileManager.default.fileExists(atPath: Recording.manifestURL(for: out).path))
     }
 
@@ -86,6 +97,8 @@ final class GenerateCommandTests: XCTestCase {
             (["--ids", "1", "--max-new-tokens", "4", "--temperature", "1", "--top-k", "0"], "--top-k must be at least 1"),
             (["--ids", "1", "--max-new-tokens", "4", "--top-k", "5"], "--top-k only applies when sampling"),
             (["--ids", "1", "--max-new-tokens", "4", "--out", out.path, "--record", "attn_probs"], "not supported yet"),
+            (["--ids", "1", "--max-new-tokens", "4", "--out", out.path, "--record", "attn_weights@9"], "layer 9 is out of range"),
+            (["--ids", "1", "--max-new-tokens", "4", "--record", "attn_weights"], "--record needs --out"),
             (["--ids", "1,99999", "--max-new-tokens", "4"], "99999"),
         ]
         for (arguments, fragment) in cases {

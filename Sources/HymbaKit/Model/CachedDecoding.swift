@@ -14,10 +14,16 @@ extension HymbaModel {
     ///
     /// The prompt rows use the prefill mask: the logits equal `forward(ids:)`'s last row.
     public func prefill(ids: [Int]) throws -> (logits: [Float], state: CachedState) {
+        try prefill(ids: ids, attention: nil)
+    }
+
+    /// `prefill`, handing the last row's attention to `attention` when given.
+    func prefill(ids: [Int], attention: GeneratedAttention?) throws -> (logits: [Float], state: CachedState) {
         try validate(ids: ids)
         return withWorkspace { workspace in
             let start = metaPrefix(workspace) ?? CachedState(emptyFor: config)
             var loop = LayerLoop(model: self, ids: ids, state: start, workspace: workspace)
+            loop.attention = attention
             let (logits, layers) = loop.run(ids)
             return (logits, CachedState(position: start.position + ids.count, metaTokens: config.memoryTokens, layers: layers))
         }
@@ -29,6 +35,11 @@ extension HymbaModel {
     /// The row attends with the decode mask (a sliding layer sees the meta keys and the last W
     /// real keys, the new one included; see `AttentionMask.decoding`).
     public func decode(token: Int, state: inout CachedState) throws -> [Float] {
+        try decode(token: token, state: &state, attention: nil)
+    }
+
+    /// `decode`, handing the row's attention to `attention` when given.
+    func decode(token: Int, state: inout CachedState, attention: GeneratedAttention?) throws -> [Float] {
         guard (0..<config.vocabSize).contains(token) else {
             throw ProbeError.tokenOutOfRange(id: token, position: state.tokens, vocabularySize: config.vocabSize)
         }
@@ -40,6 +51,7 @@ extension HymbaModel {
         let before = state
         let (logits, layers) = withWorkspace { workspace in
             var loop = LayerLoop(model: self, ids: [token], state: before, isDecodeStep: true, workspace: workspace)
+            loop.attention = attention
             return loop.run([token])
         }
         state = CachedState(position: before.position + 1, metaTokens: before.metaTokens, layers: layers)

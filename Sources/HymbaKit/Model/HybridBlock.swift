@@ -29,6 +29,8 @@ struct HybridBlock {
         /// (`AttentionMask.decoding`).
         var isDecodeStep = false
         var probe: LayerProbe?
+        /// Sees the attention rows instead of the probe's observer (generate's recording).
+        var attentionObserver: AttentionRowObserver?
         var ablations: [Ablation.Target] = []
         /// Also return the layer's state after `x`'s last row.
         var captureState = false
@@ -155,7 +157,7 @@ struct HybridBlock {
         kv.keys.withView { keys in
             kv.values.withView { values in
                 heads.run(queryRows: context.firstRow..<(context.firstRow + queries.rows), queries: queries,
-                          keys: keys, values: values, output: out, observer: context.probe?.attentionObserver,
+                          keys: keys, values: values, output: out, observer: context.attentionObserver ?? context.probe?.attentionObserver,
                           workspace: workspace)
             }
         }

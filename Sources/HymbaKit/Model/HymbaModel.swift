@@ -208,6 +208,8 @@ public struct HymbaModel: Sendable {
         /// The rows are one cached decode step (the decode sliding-window rule).
         let isDecodeStep: Bool
         var producedKV: [Int: HybridBlock.KeyValues] = [:]
+        /// Collects the last row's attention of chosen layers (generate's recording).
+        var attention: GeneratedAttention?
         /// Where the layers keep their intermediates (valid while the forward pass runs).
         let workspace: ForwardWorkspace
 
@@ -259,7 +261,10 @@ public struct HymbaModel: Sendable {
             context.probe = recorder?.probe(layer: i, rows: firstRow + x.rows, firstRow: firstRow)
             context.ablations = ablations.filter { $0.layer == i }.map(\.target)
             context.captureState = captureState
+            let row = attention?.observer(layer: i, row: firstRow + x.rows - 1)
+            context.attentionObserver = row
             let output = x.withMutableView { block.apply($0, context: context, workspace: workspace) }
+            row?.finish()
             if case .producer = config.kvRole(layer: i) { producedKV[i] = output.keyValues }
             return output.state
         }
