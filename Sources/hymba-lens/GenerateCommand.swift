@@ -116,7 +116,7 @@ struct Generate: ParsableCommand {
         let streams = !json && stream != nil
         let result = try model.generate(prompt: ids, maxNewTokens: maxNewTokens, sampler: sampler,
                                         stopToken: ignoreEOS ? nil : model.config.eosTokenID,
-                                        attentionLayers: attentionLayers) { token in
+                                        keepStepLogits: outURL != nil, attentionLayers: attentionLayers) { token in
             guard streams else { return }
             let piece = stream!.append(token)
             if !piece.isEmpty { Self.write(piece) }

@@ -4,7 +4,8 @@ import Foundation
 public struct GenerationResult: Sendable {
     /// The new tokens, in order (the stop token included when it was produced).
     public var generatedIDs: [Int]
-    /// Row k: the logits that chose generated token k, `(new, vocab)` row-major.
+    /// Row k: the logits that chose generated token k, `(new, vocab)` row-major (empty unless
+    /// `keepStepLogits`).
     public var stepLogits: [Float]
     /// Wall time of the prefill and of all decode steps, in seconds.
     public var prefillSeconds: Double
@@ -25,9 +26,10 @@ extension HymbaModel {
     /// ```
     /// stopping after `stopToken` when it is given. `onToken` sees each new token as soon as it
     /// is chosen (for streaming). `attentionLayers` also records, for those layers, each generated
-    /// token's attention over the whole context (`GeneratedAttention`).
+    /// token's attention over the whole context (`GeneratedAttention`). `keepStepLogits` keeps
+    /// every step's logits (128 MB per 1000 tokens at Hymba's vocabulary).
     public func generate(prompt: [Int], maxNewTokens: Int, sampler: TokenSampler, stopToken: Int?,
-                         attentionLayers: [Int] = [], onToken: (Int) -> Void = { _ in }) throws -> GenerationResult {
+                         keepStepLogits: Bool = true, attentionLayers: [Int] = [], onToken: (Int) -> Void = { _ in }) throws -> GenerationResult {
         for layer in attentionLayers where !(0..<config.hiddenLayers).contains(layer) {
             throw ProbeError.layerOutOfRange(item: "attn_weights@\(layer)", layer: layer, layers: config.hiddenLayers)
         }
@@ -40,12 +42,12 @@ extension HymbaModel {
         let prefillSeconds = Date().timeIntervalSince(start)
         var result = GenerationResult(generatedIDs: [], stepLogits: [], prefillSeconds: prefillSeconds, decodeSeconds: 0,
                                       decodeSteps: 0, stoppedAtEOS: false)
-        result.stepLogits.reserveCapacity(maxNewTokens * logits.count)
+        if keepStepLogits { result.stepLogits.reserveCapacity(maxNewTokens * logits.count) }
         let decodeStart = Date()
         while true {
             let token = sampler.next(logits)
             result.generatedIDs.append(token)
-            result.stepLogits.append(contentsOf: logits)
+            if keepStepLogits { result.stepLogits.append(contentsOf: logits) }
             onToken(token)
             if token == stopToken { result.stoppedAtEOS = true; break }
             if result.generatedIDs.count == maxNewTokens { break }
