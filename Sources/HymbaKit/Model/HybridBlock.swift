@@ -42,6 +42,7 @@ struct HybridBlock {
     func apply(_ x: MatrixView, context: Context, workspace: ForwardWorkspace) -> Output {
         let (mixed, output) = mixBranches(x, context: context, workspace: workspace)   // (rows, E)
         BLAS.linear(mixed, weights.outProj, into: x, beta: 1)                         // X += m · out_projᵀ
+        context.probe?.capture(residualBeforeMLP: x)
         applyGatedMLP(x, weights: weights, eps: config.rmsNormEps, workspace: workspace)
         context.probe?.capture(hidden: x)
         return output
@@ -74,6 +75,8 @@ struct HybridBlock {
         // The average, written over A_out: a branch ablation drops that branch after its norm.
         let keepAttention: Int32 = ablations.contains(.attentionBranch) ? 0 : 1
         let keepSSM: Int32 = ablations.contains(.ssmBranch) ? 0 : 1
+        probe?.captureForAttribution(attention: attentionOut, ssm: ssm.output, keepAttention: keepAttention != 0,
+                                     keepSSM: keepSSM != 0)
         let e = attentionOut.cols, ssmOut = ssm.output
         weights.attentionNorm.withUnsafeBufferPointer { wa in
             weights.ssmNorm.withUnsafeBufferPointer { ws in
