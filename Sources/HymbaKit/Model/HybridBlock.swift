@@ -27,6 +27,8 @@ struct HybridBlock {
         var prefix: MetaPrefix.Layer?
         var probe: LayerProbe?
         var ablations: [Ablation.Target] = []
+        /// Another run's values written over parts of the branch outputs (activation patching).
+        var patches: [BranchPatch] = []
         /// Also return this layer's contribution to a `MetaPrefix` (when `x` is the meta rows).
         var capturePrefix = false
     }
@@ -68,6 +70,7 @@ struct HybridBlock {
         let prefix = context.capturePrefix ? capturedPrefix(xs: projected.columns(split.xs), ssm: ssm, ownKV: ownKV) : nil
         for case .attentionHead(let h) in ablations { zeroHead(h, of: attentionOut) }
         for case .ssmHead(let h) in ablations { zeroHead(h, of: ssm.output) }
+        for patch in context.patches { patch.write(into: patch.branch == .attention ? attentionOut : ssm.output) }
         probe?.capture(attentionOut: attentionOut, ssm: ssm, gate: projected.columns(split.z))
         probe?.captureBranchRMS(attention: attentionOut, ssm: ssm.output, attentionNorm: weights.attentionNorm,
                                 ssmNorm: weights.ssmNorm, eps: eps)

@@ -143,6 +143,21 @@ public struct HymbaModel: Sendable {
         }
     }
 
+    /// The last row's logits `(1, vocab)` when layers `first…` run on `input` (the rows
+    /// `base.layerInputs` hold) with `patches` written into layer `first`'s branch outputs; the
+    /// K/V of earlier producers come from `base`. `first` = the layer count reads `input` out.
+    func lastRowLogits(resumingFrom base: CleanRun, layer first: Int, input: Matrix, patches: [BranchPatch]) -> Matrix {
+        workspaces.with { workspace in
+            var loop = LayerLoop(model: self, ids: base.ids, prefix: prefix(workspace), workspace: workspace)
+            loop.producedKV = base.producedKV.filter { $0.key < first }
+            var x = input
+            for i in first..<config.hiddenLayers {
+                loop.apply(layer: i, to: &x, recorder: nil, ablations: [], patches: i == first ? patches : [])
+            }
+            return loop.readOut(x.rows((x.rows - 1)..<x.rows), isLastRowOnly: true)
+        }
+    }
+
     /// A recorder for `plan` on this model.
     public func makeRecorder(plan: RecordingPlan) -> Recorder {
         Recorder(plan: plan, model: self)
@@ -240,7 +255,7 @@ public struct HymbaModel: Sendable {
 
         @discardableResult
         mutating func apply(layer i: Int, to x: inout Matrix, recorder: Recorder?, ablations: [Ablation],
-                            capturePrefix: Bool = false) -> MetaPrefix.Layer? {
+                            capturePrefix: Bool = false, patches: [BranchPatch] = []) -> MetaPrefix.Layer? {
             let config = model.config
             let block = HybridBlock(index: i, weights: model.weights.layers[i], config: config)
             var context = HybridBlock.Context(rope: rope, firstRow: firstRow)
@@ -249,6 +264,7 @@ public struct HymbaModel: Sendable {
             context.probe = recorder?.probe(layer: i, rows: firstRow + x.rows, firstRow: firstRow)
             context.ablations = ablations.filter { $0.layer == i }.map(\.target)
             context.capturePrefix = capturePrefix
+            context.patches = patches
             let output = x.withMutableView { block.apply($0, context: context, workspace: workspace) }
             if case .producer = config.kvRole(layer: i) { producedKV[i] = output.keyValues }
             return output.prefix
