@@ -30,7 +30,8 @@ struct DLA: ParsableCommand {
         Examples:
           hymba-lens dla --text "The capital of France is" --target Paris --out out/dla
           hymba-lens dla models/hymba-tiny --text-file prompt.txt --position all --out out/dla-all
-          hymba-lens dla --prompts prompts.txt --max-passages 8 --out out/dla-set
+          hymba-lens dla --prompts analyses/domains/article.txt --max-passages 10 --max-tokens 256 \\
+              --position all --out out/dla-article
         """)
 
     @Argument(help: ArgumentHelp("Checkpoint folder (default: the bundled models/hymba-tiny).", valueName: "model-dir"))

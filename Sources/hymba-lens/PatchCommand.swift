@@ -29,8 +29,9 @@ struct Patch: ParsableCommand {
         Examples:
           hymba-lens patch --clean "The Eiffel Tower is in Paris" --corrupt "The Colosseum is in Paris" \\
               --answer Paris --wrong Rome --out out/patch
-          hymba-lens patch models/hymba-tiny --clean "one two three" --corrupt "one two four" \\
-              --answer 1 --wrong 2 --heads --positions 2-last --out out/patch-heads
+          hymba-lens patch models/hymba-tiny --clean "The cat sat on the mat" \\
+              --corrupt "The dog sat on the mat" --answer cat --wrong dog --heads --positions 2-last \\
+              --out out/patch-heads
         """)
 
     @Argument(help: ArgumentHelp("Checkpoint folder (default: the bundled models/hymba-tiny).", valueName: "model-dir"))
