@@ -83,8 +83,13 @@ struct Patch: ParsableCommand {
         guard cleanPrompt.count == corruptPrompt.count else {
             throw CLIError(PatchingError.lengthMismatch(clean: cleanPrompt.count, corrupt: corruptPrompt.count).description)
         }
-        let answerID = try LensTarget.resolve(answer, tokenizer: tokenizer, vocabularySize: config.vocabSize)
-        let wrongID = try LensTarget.resolve(wrong, tokenizer: tokenizer, vocabularySize: config.vocabSize)
+        // LensTarget's errors name --target; here the token is the --answer or --wrong.
+        func token(_ text: String, _ option: String) throws -> Int {
+            do { return try LensTarget.resolve(text, tokenizer: tokenizer, vocabularySize: config.vocabSize) } catch let error as CLIError {
+                throw CLIError(error.description.replacingOccurrences(of: "--target", with: option))
+            }
+        }
+        let answerID = try token(answer, "--answer"), wrongID = try token(wrong, "--wrong")
         let positionList = try positions.map {
             try IndexList.parse($0, option: "--positions", noun: "prompt position", count: cleanPrompt.count)
         }
