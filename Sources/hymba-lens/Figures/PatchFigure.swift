@@ -52,7 +52,8 @@ struct PatchFigure {
         }
         guard !maps.isEmpty else { return nil }
         let panels = try maps.map { Panel.heatmap(try heatmap($0, title: "\(attention ? "attention" : "SSM") head \($0.site.description.split(separator: "h").last!)", small: true)) }
-        return Figure(columns: min(4, panels.count), title: automaticTitle + " · \(attention ? "attention" : "SSM") heads",
+        return Figure(columns: min(4, panels.count), title: automaticTitle + " · \(attention ? "attention" : "SSM") heads"
+                          + String(format: " (red +%.2f … blue −%.2f, as patch.png)", limit, limit),
                       panels: panels)
     }
 }
