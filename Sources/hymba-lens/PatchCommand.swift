@@ -95,6 +95,11 @@ struct Patch: ParsableCommand {
         }
 
         let model = try ModelLoading.load(checkpoint, quiet: output.quiet)
+        if !output.quiet {
+            let sites = ActivationPatching.sites(heads: heads ? config.attentionHeads : nil).count
+            let count = positionList?.count ?? cleanPrompt.count
+            Progress.note("patch: \(config.hiddenLayers) layers × \(sites) sites × \(count) positions = \(config.hiddenLayers * sites * count) resumed runs")
+        }
         let start = Date()
         let result = try ActivationPatching.run(model: model, clean: cleanPrompt, corrupt: corruptPrompt, answer: answerID,
                                                 wrong: wrongID, positions: positionList, heads: heads) { done, total in
