@@ -1,6 +1,6 @@
 #!/bin/sh
 # Regenerates figures/methods/ from the bundled model (models/hymba-tiny): the logit-lens figure
-# of the math prompt, and the viewer page of the prose prompt with two screenshots of it taken in
+# of the math prompt, direct logit attribution of it, activation patching of a landmark swap, and the viewer page of the prose prompt with two screenshots of it taken in
 # headless Chromium by scripts/check-viewer-in-browser.py (which checks the page against a trace
 # of the same prompt on the way; it needs chromium, playwright and numpy, see that script).
 # docs/methods.md explains every figure; keep the two in step.
@@ -32,6 +32,25 @@ run() {
 # after "▁both" (→ "▁sides") and after "8" (→ ".").
 run lens --text-file $prompts/math.txt --positions 17-34 --next --rank --line-positions 24,33 --out $out/lens-math.png
 run lens --text-file $prompts/math.txt --positions 17-34 --next --rank --line-positions 24,33 --out $out/lens-math.svg
+
+# Direct logit attribution after "▁both" (position 24, explaining the next token "▁sides"), and
+# the mean over every row of the math prompt, each explaining its next token.
+run dla --text-file $prompts/math.txt --position 24 --out "$work/dla-both"
+run dla --text-file $prompts/math.txt --position all --out "$work/dla-math"
+for name in dla-both dla-math; do
+    for figure in layers heads; do
+        cp "$work/$name/dla-$figure.png" $out/$name-$figure.png
+        cp "$work/$name/dla-$figure.svg" $out/$name-$figure.svg
+    done
+done
+
+# Activation patching: the landmark swapped (positions 2-5), the answer "Paris" against "Rome".
+run patch --clean "The Eiffel Tower is in Paris" --corrupt "The Colosseum is in Paris" \
+    --answer Paris --wrong Rome --heads --out "$work/patch"
+for figure in patch patch-attention-heads patch-ssm-heads; do
+    cp "$work/patch/$figure.png" $out/$figure-eiffel.png
+    cp "$work/patch/$figure.svg" $out/$figure-eiffel.svg
+done
 
 # The viewer on the prose prompt (79 tokens: the sliding layers' 64-token window shows), checked
 # and photographed in the browser.

@@ -7,7 +7,7 @@ struct HymbaLens: ParsableCommand {
         commandName: "hymba-lens",
         abstract: "Run NVIDIA Hymba checkpoints exactly on the CPU and look inside them.",
         version: HymbaKitInfo.version,
-        subcommands: [Trace.self, Generate.self, Inspect.self, Init.self, Bench.self, Tokenize.self, Attention.self, Plot.self, Lens.self, View.self,
+        subcommands: [Trace.self, Generate.self, Inspect.self, Init.self, Bench.self, Tokenize.self, Attention.self, Plot.self, Lens.self, DLA.self, Patch.self, View.self,
                       Sinks.self, MetaDomains.self, Roles.self, Magnitudes.self, Entropy.self, Report.self, Merge.self]
     )
 

@@ -27,8 +27,13 @@ final class RecordingPlanTests: XCTestCase {
 
     func testAllRecordsEveryPointButChannelsUnlessGiven() throws {
         let plan = try RecordingPlan("all", config: config)
-        XCTAssertEqual(Set(plan.points.keys), Set(HookPoint.allCases).subtracting([.ssmAttnChannels]))
+        let readouts: Set<HookPoint> = [.logitLens, .attnDLA, .ssmDLA, .mlpDLA]
+        XCTAssertEqual(Set(plan.points.keys), Set(HookPoint.allCases).subtracting([.ssmAttnChannels]).subtracting(readouts))
         XCTAssertTrue(plan.wants(.logits) && plan.wants(.inputIDs))
+        XCTAssertFalse(plan.wants(.embedDLA) || plan.wants(.dlaTarget), "LM-head readouts only by name")
+        let named = try RecordingPlan("all,logit_lens@last,attn_dla", config: config)
+        XCTAssertTrue(named.wants(.logitLens, layer: config.hiddenLayers - 1) && named.wants(.attnDLA, layer: 0))
+        XCTAssertFalse(named.wants(.logitLens, layer: 0))
         let withChannels = try RecordingPlan("all", config: config, ssmAttentionChannels: [3, 17])
         XCTAssertTrue(withChannels.wants(.ssmAttnChannels, layer: 2))
     }

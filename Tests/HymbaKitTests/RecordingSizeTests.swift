@@ -8,12 +8,12 @@ final class RecordingSizeTests: XCTestCase {
     func testEstimateEqualsTheRecordedBytes() throws {
         let model = try HymbaModel(checkpoint: Checkpoint(directory: FixtureFiles.parity.appendingPathComponent("tiny-bf16")))
         let ids = [1, 5, 9, 22, 40, 3, 77]
-        for spec in ["all", "attn_probs@0,2:h1,ssm_attn@last:h0-1,logits", "*_mass,meta_attn_received,branch_rms", "hidden@1,input_ids"] {
+        for spec in ["all", "attn_probs@0,2:h1,ssm_attn@last:h0-1,logits", "*_mass,meta_attn_received,branch_rms", "hidden@1,input_ids", "logit_lens@1,attn_dla@0,mlp_dla,dla_target"] {
             let plan = try RecordingPlan(spec, config: model.config, ssmAttentionChannels: spec == "all" ? [3, 17] : [])
             let recorder = model.makeRecorder(plan: plan)
             _ = try model.forward(ids: ids, recorder: recorder)
             let recorded = recorder.tensors.reduce(0) { total, entry in
-                total + entry.tensor.shape.reduce(1, *) * (entry.name == "input_ids" ? 8 : 4)
+                total + entry.tensor.shape.reduce(1, *) * (entry.tensor.dtype == .i64 ? 8 : 4)   // input_ids, dla_target
             }
             XCTAssertEqual(RecordingSize.bytes(of: plan, config: model.config, tokens: ids.count), recorded, spec)
         }

@@ -32,6 +32,8 @@ struct HybridBlock {
         /// Sees the attention rows instead of the probe's observer (generate's recording).
         var attentionObserver: AttentionRowObserver?
         var ablations: [Ablation.Target] = []
+        /// Another run's values written over parts of the branch outputs (activation patching).
+        var patches: [BranchPatch] = []
         /// Also return the layer's state after `x`'s last row.
         var captureState = false
     }
@@ -48,6 +50,7 @@ struct HybridBlock {
     func apply(_ x: MatrixView, context: Context, workspace: ForwardWorkspace) -> Output {
         let (mixed, output) = mixBranches(x, context: context, workspace: workspace)   // (rows, E)
         BLAS.linear(mixed, weights.outProj, into: x, beta: 1)                         // X += m · out_projᵀ
+        context.probe?.capture(residualBeforeMLP: x)
         applyGatedMLP(x, weights: weights, eps: config.rmsNormEps, workspace: workspace)
         context.probe?.capture(hidden: x)
         return output
@@ -74,6 +77,7 @@ struct HybridBlock {
             ? capturedState(xs: projected.columns(split.xs), before: context.state, ssm: ssm, ownKV: ownKV) : nil
         for case .attentionHead(let h) in ablations { zeroHead(h, of: attentionOut) }
         for case .ssmHead(let h) in ablations { zeroHead(h, of: ssm.output) }
+        for patch in context.patches { patch.write(into: patch.branch == .attention ? attentionOut : ssm.output) }
         probe?.capture(attentionOut: attentionOut, ssm: ssm, gate: projected.columns(split.z))
         probe?.captureBranchRMS(attention: attentionOut, ssm: ssm.output, attentionNorm: weights.attentionNorm,
                                 ssmNorm: weights.ssmNorm, eps: eps)
@@ -81,6 +85,8 @@ struct HybridBlock {
         // The average, written over A_out: a branch ablation drops that branch after its norm.
         let keepAttention: Int32 = ablations.contains(.attentionBranch) ? 0 : 1
         let keepSSM: Int32 = ablations.contains(.ssmBranch) ? 0 : 1
+        probe?.captureForAttribution(attention: attentionOut, ssm: ssm.output, keepAttention: keepAttention != 0,
+                                     keepSSM: keepSSM != 0)
         let e = attentionOut.cols, ssmOut = ssm.output
         weights.attentionNorm.withUnsafeBufferPointer { wa in
             weights.ssmNorm.withUnsafeBufferPointer { ws in

@@ -144,6 +144,21 @@ public struct HymbaModel: Sendable {
         }
     }
 
+    /// The last row's logits `(1, vocab)` when layers `first…` run on `input` (the rows
+    /// `base.layerInputs` hold) with `patches` written into layer `first`'s branch outputs; the
+    /// K/V of earlier producers come from `base`. `first` = the layer count reads `input` out.
+    func lastRowLogits(resumingFrom base: CleanRun, layer first: Int, input: Matrix, patches: [BranchPatch]) -> Matrix {
+        workspaces.with { workspace in
+            var loop = LayerLoop(model: self, ids: base.ids, state: metaPrefix(workspace), workspace: workspace)
+            loop.producedKV = base.producedKV.filter { $0.key < first }
+            var x = input
+            for i in first..<config.hiddenLayers {
+                loop.apply(layer: i, to: &x, recorder: nil, ablations: [], patches: i == first ? patches : [])
+            }
+            return loop.readOut(x.rows((x.rows - 1)..<x.rows), isLastRowOnly: true)
+        }
+    }
+
     /// A recorder for `plan` on this model.
     public func makeRecorder(plan: RecordingPlan) -> Recorder {
         Recorder(plan: plan, model: self)
@@ -252,7 +267,7 @@ public struct HymbaModel: Sendable {
 
         @discardableResult
         mutating func apply(layer i: Int, to x: inout Matrix, recorder: Recorder?, ablations: [Ablation],
-                            captureState: Bool = false) -> LayerState? {
+                            captureState: Bool = false, patches: [BranchPatch] = []) -> LayerState? {
             let config = model.config
             let block = HybridBlock(index: i, weights: model.weights.layers[i], config: config)
             var context = HybridBlock.Context(rope: rope, firstRow: firstRow, isDecodeStep: isDecodeStep)
@@ -261,6 +276,7 @@ public struct HymbaModel: Sendable {
             context.probe = recorder?.probe(layer: i, rows: firstRow + x.rows, firstRow: firstRow)
             context.ablations = ablations.filter { $0.layer == i }.map(\.target)
             context.captureState = captureState
+            context.patches = patches
             let row = attention?.observer(layer: i, row: firstRow + x.rows - 1)
             context.attentionObserver = row
             let output = x.withMutableView { block.apply($0, context: context, workspace: workspace) }

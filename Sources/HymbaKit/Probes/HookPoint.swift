@@ -33,6 +33,14 @@ public enum HookPoint: String, CaseIterable, Sendable {
     case ssmEntropy = "ssm_entropy"
     case attnDistance = "attn_distance"
     case ssmDistance = "ssm_distance"
+    // Readouts through the final norm and LM head (real rows only; docs/methods.md).
+    case logitLens = "logit_lens"
+    case attnDLA = "attn_dla"
+    case ssmDLA = "ssm_dla"
+    case mlpDLA = "mlp_dla"
+
+    /// Points of the direct logit attribution (they share one accumulator, `LogitAttribution`).
+    var isAttribution: Bool { self == .attnDLA || self == .ssmDLA || self == .mlpDLA }
 
     /// Recording key for layer `i`.
     public func key(layer i: Int) -> String { "layers.\(i).\(rawValue)" }
@@ -40,11 +48,24 @@ public enum HookPoint: String, CaseIterable, Sendable {
     /// Points holding one T×T map per head, where a head selection (`:h0-3`) applies.
     public var isPerHeadMap: Bool { self == .attnProbs || self == .ssmAttn }
 
+    /// Whether the point is a readout through the LM head (the logit lens, direct logit
+    /// attribution). `all` leaves them out: each costs a product with the `(vocab, D)` head per
+    /// layer — at Hymba-1.5B's shape about as much as the layer itself — and they are asked for
+    /// by name (`logit_lens`, `*_dla`, `dla_target`).
+    public var isReadout: Bool {
+        switch self {
+        case .logitLens, .attnDLA, .ssmDLA, .mlpDLA: return true
+        default: return false
+        }
+    }
+
     /// Whether the point holds something for every one of the T rows — a `[T, …]` tensor or a
     /// `[·, T, T]` map — so that its meta rows can be recorded apart from its real rows.
     var coversEveryRow: Bool {
         switch self {
         case .ssmFinalState, .attnMass, .ssmMass, .metaAttnReceived, .attnEntropy, .ssmEntropy, .attnDistance, .ssmDistance:
+            return false
+        case .logitLens, .attnDLA, .ssmDLA, .mlpDLA:
             return false
         default:
             return true
@@ -78,6 +99,9 @@ public enum HookPoint: String, CaseIterable, Sendable {
         case .metaAttnReceived: return "[H, M]"
         case .attnEntropy, .ssmEntropy: return "[H]"
         case .attnDistance, .ssmDistance: return "[H, 2]"
+        case .logitLens: return "[n, vocab]"
+        case .attnDLA, .ssmDLA: return "[n, H]"
+        case .mlpDLA: return "[n]"
         }
     }
 
@@ -107,6 +131,10 @@ public enum HookPoint: String, CaseIterable, Sendable {
         case .ssmEntropy: return "the same for SSM heads' |implicit attention| rows, renormalised"
         case .attnDistance: return "mean distance back and 90 % span of each head's mass on non-BOS real tokens"
         case .ssmDistance: return "the same for SSM heads' |implicit attention| (span = effective memory length)"
+        case .logitLens: return "residual stream after the layer through the final norm and LM head (real rows)"
+        case .attnDLA: return "each attention head's direct contribution to the logit of dla_target"
+        case .ssmDLA: return "each SSM head's direct contribution to the logit of dla_target"
+        case .mlpDLA: return "the MLP's direct contribution to the logit of dla_target"
         }
     }
 }
@@ -115,4 +143,11 @@ public enum HookPoint: String, CaseIterable, Sendable {
 public enum ModelKey: String, CaseIterable, Sendable {
     case inputIDs = "input_ids"
     case logits
+    /// `[n]`: the token embedding's direct contribution to the logit of `dla_target`.
+    case embedDLA = "embed_dla"
+    /// `[n]` int64: the token each row's direct logit attribution is measured for.
+    case dlaTarget = "dla_target"
+
+    /// Keys of the direct logit attribution.
+    var isAttribution: Bool { self == .embedDLA || self == .dlaTarget }
 }

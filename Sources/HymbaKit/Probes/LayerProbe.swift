@@ -89,9 +89,38 @@ final class LayerProbe {
         record(.branchRMS, Tensor(shape: [rows, 4], floats: values))
     }
 
+    /// The real rows of a view over rows `firstRow ..< T`.
+    private func realRows(_ x: MatrixView) -> MatrixView { x.rows((config.memoryTokens - firstRow)..<x.rows) }
+
+    /// Both branch outputs before the average, for the direct logit attribution (`attn_dla`,
+    /// `ssm_dla`); `keep…` false for a branch the layer drops.
+    func captureForAttribution(attention: MatrixView, ssm: MatrixView, keepAttention: Bool, keepSSM: Bool) {
+        guard let attribution = recorder.attribution, wants(.attnDLA) || wants(.ssmDLA) else { return }
+        attribution.addBranches(layer: layer, attention: realRows(attention), ssm: realRows(ssm),
+                                keepAttention: keepAttention, keepSSM: keepSSM)
+    }
+
+    /// The residual after out_proj, before the MLP (for `mlp_dla`).
+    func capture(residualBeforeMLP x: MatrixView) {
+        guard let attribution = recorder.attribution, wants(.mlpDLA) else { return }
+        attribution.addResidualBeforeMLP(realRows(x))
+    }
+
     /// The residual stream after the layer; also closes the layer's attention reductions.
     func capture(hidden: MatrixView) {
         record(.hidden, Tensor(hidden.matrix))
+        if wants(.logitLens) {
+            let real = realRows(hidden).matrix
+            record(.logitLens, Tensor(recorder.lens.logits(of: real, rows: 0..<real.rows)))
+        }
+        if let attribution = recorder.attribution {
+            if wants(.mlpDLA) { attribution.addResidualAfterMLP(layer: layer, realRows(hidden)) }
+            if layer == config.hiddenLayers - 1 {
+                for (key, tensor) in attribution.finish(finalResidual: realRows(hidden), plan: recorder.plan) {
+                    recorder.store(key, tensor)
+                }
+            }
+        }
         if let maps = attentionMaps { record(.attnProbs, maps.tensor) }
         if let mass = attentionMass {
             record(.attnMass, mass.massTensor)

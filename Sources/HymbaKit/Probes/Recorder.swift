@@ -11,6 +11,11 @@ public final class Recorder {
     private(set) var stored: [String: Tensor] = [:]
     /// The meta rows' part of this run's recording, when only the real rows run.
     private(set) var meta: MetaRecording?
+    /// The token whose logit the last row's direct logit attribution explains; nil = the
+    /// model's top prediction there (the other rows explain the next prompt token).
+    public var attributionTarget: Int?
+    /// This run's direct logit attribution, when the plan asks for any of it.
+    private(set) var attribution: LogitAttribution?
 
     init(plan: RecordingPlan, model: HymbaModel) {
         self.plan = plan
@@ -23,18 +28,25 @@ public final class Recorder {
         stored = [:]
         firstTokenIsBOS = ids.first.map { $0 == config.bosTokenID } ?? false
         self.meta = meta
+        attribution = plan.wantsAttribution && !ids.isEmpty
+            ? LogitAttribution(config: config, weights: weights, ids: ids, lastTarget: attributionTarget) : nil
     }
 
     /// The probe of layer `layer` for a run over rows `firstRow ..< rows` of the T = `rows`
     /// positions (nil when the plan records nothing there).
     func probe(layer: Int, rows: Int, firstRow: Int) -> LayerProbe? {
-        guard HookPoint.allCases.contains(where: { plan.wants($0, layer: layer) }) else { return nil }
+        // The attribution reads the final residual (its r_t and top prediction) at the last layer.
+        let attributionEnd = attribution != nil && layer == config.hiddenLayers - 1
+        guard attributionEnd || HookPoint.allCases.contains(where: { plan.wants($0, layer: layer) }) else { return nil }
         return LayerProbe(layer: layer, recorder: self, rows: rows, firstRow: firstRow)
     }
 
     func store(_ key: String, _ tensor: Tensor) { stored[key] = tensor }
 
     func negA(layer: Int) -> Matrix { weights.layers[layer].negAByState }
+
+    /// The logit lens over the recorder's model (for `layers.{i}.logit_lens`).
+    var lens: LogitLens { LogitLens(weights: weights, config: config) }
 
     /// The recorded tensors in a stable order: model keys, then layer by layer in hook order.
     public var tensors: [(name: String, tensor: Tensor)] {

@@ -167,6 +167,11 @@ public struct RecordingPlan: Hashable, Sendable {
 
     public func wants(_ key: ModelKey) -> Bool { modelKeys.contains(key) }
 
+    /// Whether any part of the direct logit attribution is recorded.
+    var wantsAttribution: Bool {
+        modelKeys.contains(where: \.isAttribution) || points.keys.contains(where: \.isAttribution)
+    }
+
     /// What a run over the meta rows alone must record so that a run over the real rows can
     /// complete this plan (see `MetaRecording`): the per-row points and per-head maps as
     /// selected, and — at layers with an SSM implicit-attention point — Δ, B and C, the meta
@@ -258,7 +263,9 @@ public struct RecordingPlan: Hashable, Sendable {
 
     private static func resolve(_ name: String) throws -> [String] {
         if name == "all" {
-            return ModelKey.allCases.map(\.rawValue) + HookPoint.allCases.filter { $0 != .ssmAttnChannels }.map(\.rawValue)
+            // Every activation point; the LM-head readouts (`HookPoint.isReadout`) only by name.
+            return ModelKey.allCases.filter { !$0.isAttribution }.map(\.rawValue)
+                + HookPoint.allCases.filter { $0 != .ssmAttnChannels && !$0.isReadout }.map(\.rawValue)
         }
         let candidates = ModelKey.allCases.map(\.rawValue) + HookPoint.allCases.map(\.rawValue)
         if name.contains("*") || name.contains("?") {

@@ -11,6 +11,8 @@ public enum RecordingSize {
         var floats = 0
         if plan.wants(.logits) { floats += n * c.vocabSize }
         if plan.wants(.inputIDs) { floats += 2 * n }            // int64
+        if plan.wants(.embedDLA) { floats += n }
+        if plan.wants(.dlaTarget) { floats += 2 * n }           // int64
         for layer in 0..<c.hiddenLayers {
             for point in HookPoint.allCases where plan.wants(point, layer: layer) {
                 let perLayer: Int
@@ -29,6 +31,9 @@ public enum RecordingSize {
                 case .metaAttnReceived: perLayer = h * c.memoryTokens
                 case .attnEntropy, .ssmEntropy: perLayer = h
                 case .attnDistance, .ssmDistance: perLayer = h * 2
+                case .logitLens: perLayer = n * c.vocabSize
+                case .attnDLA, .ssmDLA: perLayer = n * h
+                case .mlpDLA: perLayer = n
                 }
                 floats += perLayer
             }
