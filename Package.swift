@@ -10,6 +10,8 @@ let package = Package(
         .library(name: "HymbaKit", targets: ["HymbaKit"]),
         .library(name: "HymbaAnalysis", targets: ["HymbaAnalysis"]),
         .library(name: "HymbaPlot", targets: ["HymbaPlot"]),
+        .library(name: "HymbaReport", targets: ["HymbaReport"]),
+        .library(name: "HymbaViewer", targets: ["HymbaViewer"]),
         .executable(name: "hymba-lens", targets: ["hymba-lens"]),
     ],
     dependencies: [
@@ -32,10 +34,14 @@ let package = Package(
         .target(name: "HymbaKit", dependencies: ["CBLAS", "CKernels"], swiftSettings: optimizedInDebug),
         .target(name: "HymbaAnalysis", dependencies: ["HymbaKit"], swiftSettings: optimizedInDebug),
         .target(name: "HymbaPlot", dependencies: ["CCairo"]),
+        // Corpus runs (journal, shards, merge), each analysis's artifacts and figures, the report page.
+        .target(name: "HymbaReport", dependencies: ["HymbaKit", "HymbaAnalysis", "HymbaPlot", "HymbaViewer"]),
+        // The interactive viewer: one self-contained HTML page of a prompt's maps and logit lens.
+        .target(name: "HymbaViewer", dependencies: ["HymbaKit", "HymbaPlot"], swiftSettings: optimizedInDebug),
         .executableTarget(
             name: "hymba-lens",
             dependencies: [
-                "HymbaKit", "HymbaAnalysis", "HymbaPlot",
+                "HymbaKit", "HymbaAnalysis", "HymbaPlot", "HymbaReport", "HymbaViewer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -44,6 +50,8 @@ let package = Package(
         .testTarget(name: "HymbaKitTests", dependencies: ["HymbaKit", "CKernels", "TestFixtures"]),
         .testTarget(name: "HymbaAnalysisTests", dependencies: ["HymbaAnalysis", "HymbaKit", "TestFixtures"]),
         .testTarget(name: "HymbaPlotTests", dependencies: ["HymbaPlot"]),
+        .testTarget(name: "HymbaReportTests", dependencies: ["HymbaReport", "HymbaAnalysis", "HymbaKit", "TestFixtures"]),
+        .testTarget(name: "HymbaViewerTests", dependencies: ["HymbaViewer", "HymbaKit", "TestFixtures"]),
         // End-to-end through the built executable (the dependency makes `swift test` build it).
         .testTarget(name: "CLITests", dependencies: ["hymba-lens", "HymbaKit", "HymbaPlot", "TestFixtures"]),
     ],

@@ -28,15 +28,14 @@ public enum AblationStudy {
     /// - Throws: `ProbeError` for invalid ids or ablations.
     public static func losses(model: HymbaModel, ids: [Int], ablations: [Ablation],
                               progress: ((Int, Int) -> Void)? = nil) throws -> PassageLosses {
-        let clean = try model.cleanRun(ids: ids)
+        let run = try AblationRun(model: model, ids: ids)
         var ablated: [[Double]] = []
         ablated.reserveCapacity(ablations.count)
         for (i, ablation) in ablations.enumerated() {
-            let logits = try model.forward(resumingFrom: clean, ablations: [ablation])
-            ablated.append(perTokenLoss(logits: logits, ids: ids))
+            ablated.append(try run.loss(ablation))
             progress?(i + 1, ablations.count)
         }
-        return PassageLosses(clean: perTokenLoss(logits: clean.logits, ids: ids), ablated: ablated)
+        return PassageLosses(clean: run.cleanLoss, ablated: ablated)
     }
 
     /// `NextTokenLoss.perToken` computed on `lanes` row blocks at once: the log-sum-exp over the
@@ -138,4 +137,92 @@ public struct DeltaNLL: Equatable, Sendable {
     public let delta: Double
     public let standardError: Double
     public let ablatedNLL: Double
+}
+
+/// One passage's clean run, kept so that any number of single-component ablations can be
+/// measured against it one at a time — in any order, which lets a corpus run time the most and
+/// the least expensive ablations first to calibrate its estimate.
+public struct AblationRun: Sendable {
+    public let ids: [Int]
+    public let clean: CleanRun
+    /// Per-token next-token loss of the clean run, n − 1 values.
+    public let cleanLoss: [Double]
+    private let model: HymbaModel
+
+    /// - Throws: `ProbeError` for invalid ids.
+    public init(model: HymbaModel, ids: [Int]) throws {
+        self.model = model
+        self.ids = ids
+        clean = try model.cleanRun(ids: ids)
+        cleanLoss = AblationStudy.perTokenLoss(logits: clean.logits, ids: ids)
+    }
+
+    /// The per-token losses with `ablation` applied (layers before it reused from the clean run).
+    public func loss(_ ablation: Ablation) throws -> [Double] {
+        AblationStudy.perTokenLoss(logits: try model.forward(resumingFrom: clean, ablations: [ablation]), ids: ids)
+    }
+}
+
+extension Ablation {
+    /// Writes the ablation as (layer, component, head).
+    func encode(to encoder: inout PartialStateEncoder) {
+        encoder.integer(layer)
+        switch target {
+        case .attentionBranch: encoder.integers([0, 0])
+        case .ssmBranch: encoder.integers([1, 0])
+        case .attentionHead(let h): encoder.integers([2, h])
+        case .ssmHead(let h): encoder.integers([3, h])
+        }
+    }
+
+    init(decoding decoder: inout PartialStateDecoder) throws {
+        let layer = try decoder.integer()
+        let kind = try decoder.integers(count: 2)
+        switch kind[0] {
+        case 0: self.init(layer: layer, .attentionBranch)
+        case 1: self.init(layer: layer, .ssmBranch)
+        case 2: self.init(layer: layer, .attentionHead(kind[1]))
+        case 3: self.init(layer: layer, .ssmHead(kind[1]))
+        default: throw PartialStateError.malformed("an ablation of kind \(kind[0])")
+        }
+    }
+}
+
+extension DeltaNLLAccumulator: MergeableReducer {
+    public mutating func merge(_ other: DeltaNLLAccumulator) throws {
+        guard other.ablations == ablations else {
+            throw PartialStateError.incompatible("ΔNLL of \(ablations.count) and \(other.ablations.count) different ablations")
+        }
+        cleanSum += other.cleanSum
+        for a in ablations.indices {
+            ablatedSums[a] += other.ablatedSums[a]
+            passageMeans[a] += other.passageMeans[a]
+        }
+        tokens += other.tokens
+        passages += other.passages
+    }
+
+    public func encode(to encoder: inout PartialStateEncoder) {
+        encoder.tag("DeltaNLLAccumulator", version: 1)
+        encoder.integer(ablations.count)
+        for ablation in ablations { ablation.encode(to: &encoder) }
+        encoder.integers([tokens, passages])
+        encoder.double(cleanSum)
+        encoder.doubles(ablatedSums)
+        for means in passageMeans { encoder.doubles(means) }
+    }
+
+    public init(decoding decoder: inout PartialStateDecoder) throws {
+        try decoder.expectTag("DeltaNLLAccumulator", version: 1)
+        let count = try decoder.integer()
+        guard count >= 0 else { throw PartialStateError.malformed("a negative ablation count") }
+        let ablations = try (0..<count).map { _ in try Ablation(decoding: &decoder) }
+        self.init(ablations: ablations)
+        let counts = try decoder.integers(count: 2)
+        tokens = counts[0]
+        passages = counts[1]
+        cleanSum = try decoder.double()
+        ablatedSums = try decoder.doubles(count: count)
+        passageMeans = try (0..<count).map { _ in try decoder.doubles(count: passages) }
+    }
 }

@@ -37,19 +37,42 @@ public struct BranchMagnitudeAccumulator: Sendable {
 
     /// Combined with the norm weights of `weights`.
     public func summary(weights: HymbaWeights) -> [BranchMagnitudes] {
+        summary(normWeights: NormWeightMeans(weights: weights))
+    }
+
+    /// Combined with the mean |weight| of each layer's pre-average norms (what a journaled run
+    /// keeps of the weights, so a merge needs no model).
+    public func summary(normWeights: NormWeightMeans) -> [BranchMagnitudes] {
         (0..<layers).map { layer in
             let rms = perLayer[layer].mean
-            let w = weights.layers[layer]
+            let attention = normWeights.attention.indices.contains(layer) ? normWeights.attention[layer] : .nan
+            let ssm = normWeights.ssm.indices.contains(layer) ? normWeights.ssm[layer] : .nan
             return BranchMagnitudes(layer: layer, attentionRMS: rms[0], ssmRMS: rms[1],
                                     normalizedAttentionRMS: rms[2], normalizedSSMRMS: rms[3],
-                                    attentionNormWeight: Self.meanAbsolute(w.attentionNorm),
-                                    ssmNormWeight: Self.meanAbsolute(w.ssmNorm))
+                                    attentionNormWeight: attention, ssmNormWeight: ssm)
         }
     }
 
     /// Mean |w| of a norm's weight vector.
     public static func meanAbsolute(_ weight: [Float]) -> Double {
         weight.isEmpty ? .nan : weight.reduce(0.0) { $0 + Double(abs($1)) } / Double(weight.count)
+    }
+}
+
+/// Per layer, the mean |weight| of pre_avg_layernorm1 (attention) and pre_avg_layernorm2 (SSM):
+/// the paper's β, the scale each branch gets in the average.
+public struct NormWeightMeans: Equatable, Sendable {
+    public let attention: [Double]
+    public let ssm: [Double]
+
+    public init(attention: [Double], ssm: [Double]) {
+        self.attention = attention
+        self.ssm = ssm
+    }
+
+    public init(weights: HymbaWeights) {
+        attention = weights.layers.map { BranchMagnitudeAccumulator.meanAbsolute($0.attentionNorm) }
+        ssm = weights.layers.map { BranchMagnitudeAccumulator.meanAbsolute($0.ssmNorm) }
     }
 }
 
@@ -68,4 +91,28 @@ public struct BranchMagnitudes: Equatable, Sendable {
 
     /// How much larger the SSM output is than the attention output, before the norms.
     public var ssmToAttentionRatio: Double { ssmRMS / attentionRMS }
+}
+
+extension BranchMagnitudeAccumulator: MergeableReducer {
+    public mutating func merge(_ other: BranchMagnitudeAccumulator) throws {
+        guard other.layers == layers else {
+            throw PartialStateError.incompatible("branch magnitudes of \(layers) and \(other.layers) layers")
+        }
+        try perLayer.merge(other.perLayer, what: "branch magnitudes")
+        passages += other.passages
+    }
+
+    public func encode(to encoder: inout PartialStateEncoder) {
+        encoder.tag("BranchMagnitudeAccumulator", version: 1)
+        encoder.integers([layers, passages])
+        perLayer.encode(to: &encoder)
+    }
+
+    public init(decoding decoder: inout PartialStateDecoder) throws {
+        try decoder.expectTag("BranchMagnitudeAccumulator", version: 1)
+        let header = try decoder.integers(count: 2)
+        self.init(layers: header[0])
+        passages = header[1]
+        perLayer = try [RunningMean](decoding: &decoder, count: layers, each: 4)
+    }
 }

@@ -53,3 +53,30 @@ public struct LayerEntropy: Equatable, Sendable {
     public let attentionHeads: [Double]
     public let ssmHeads: [Double]
 }
+
+extension EntropyAccumulator: MergeableReducer {
+    public mutating func merge(_ other: EntropyAccumulator) throws {
+        guard other.layers == layers, other.heads == heads else {
+            throw PartialStateError.incompatible("entropies of \(layers)×\(heads) and \(other.layers)×\(other.heads) heads")
+        }
+        try attention.merge(other.attention, what: "attention entropies")
+        try ssm.merge(other.ssm, what: "SSM entropies")
+        passages += other.passages
+    }
+
+    public func encode(to encoder: inout PartialStateEncoder) {
+        encoder.tag("EntropyAccumulator", version: 1)
+        encoder.integers([layers, heads, passages])
+        attention.encode(to: &encoder)
+        ssm.encode(to: &encoder)
+    }
+
+    public init(decoding decoder: inout PartialStateDecoder) throws {
+        try decoder.expectTag("EntropyAccumulator", version: 1)
+        let header = try decoder.integers(count: 3)
+        self.init(layers: header[0], heads: header[1])
+        passages = header[2]
+        attention = try [RunningMean](decoding: &decoder, count: layers, each: heads)
+        ssm = try [RunningMean](decoding: &decoder, count: layers, each: heads)
+    }
+}

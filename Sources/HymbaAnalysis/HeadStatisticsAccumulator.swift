@@ -90,3 +90,33 @@ public struct HeadStatistics: Equatable, Sendable {
     /// memory length (90 % span) for SSM heads.
     public var reach: Double { kind == .attention ? meanDistance : span90 }
 }
+
+extension HeadStatisticsAccumulator: MergeableReducer {
+    public mutating func merge(_ other: HeadStatisticsAccumulator) throws {
+        guard other.layers == layers, other.heads == heads else {
+            throw PartialStateError.incompatible("head statistics of \(layers)×\(heads) and \(other.layers)×\(other.heads) heads")
+        }
+        try attentionMass.merge(other.attentionMass, what: "attention mass")
+        try ssmMass.merge(other.ssmMass, what: "SSM mass")
+        try attentionDistance.merge(other.attentionDistance, what: "attention distance")
+        try ssmDistance.merge(other.ssmDistance, what: "SSM distance")
+        passages += other.passages
+    }
+
+    public func encode(to encoder: inout PartialStateEncoder) {
+        encoder.tag("HeadStatisticsAccumulator", version: 1)
+        encoder.integers([layers, heads, passages])
+        for means in [attentionMass, ssmMass, attentionDistance, ssmDistance] { means.encode(to: &encoder) }
+    }
+
+    public init(decoding decoder: inout PartialStateDecoder) throws {
+        try decoder.expectTag("HeadStatisticsAccumulator", version: 1)
+        let header = try decoder.integers(count: 3)
+        self.init(layers: header[0], heads: header[1])
+        passages = header[2]
+        attentionMass = try [RunningMean](decoding: &decoder, count: layers, each: heads * 4)
+        ssmMass = try [RunningMean](decoding: &decoder, count: layers, each: heads * 4)
+        attentionDistance = try [RunningMean](decoding: &decoder, count: layers, each: heads * 2)
+        ssmDistance = try [RunningMean](decoding: &decoder, count: layers, each: heads * 2)
+    }
+}

@@ -47,3 +47,41 @@ public struct MetaProfileCollector: Sendable {
         layers.firstIndex(of: layer).map { profiles[$0] }
     }
 }
+
+extension MetaProfileCollector: MergeableReducer {
+    /// Appends `other`'s passages after this collector's (the order of the profiles is the
+    /// order of the passages, which the permutation test and the passage table keep).
+    public mutating func merge(_ other: MetaProfileCollector) throws {
+        guard other.name == name, other.layers == layers, other.heads == heads, other.metaCount == metaCount else {
+            throw PartialStateError.incompatible("meta profiles of '\(name)' (layers \(layers), M = \(metaCount)) and '\(other.name)' (layers \(other.layers), M = \(other.metaCount))")
+        }
+        for i in layers.indices { profiles[i] += other.profiles[i] }
+        tokens += other.tokens
+    }
+
+    public func encode(to encoder: inout PartialStateEncoder) {
+        encoder.tag("MetaProfileCollector", version: 1)
+        encoder.string(name)
+        encoder.integers(layers)
+        encoder.integers([heads, metaCount, tokens])
+        for perLayer in profiles {
+            encoder.integer(perLayer.count)
+            for profile in perLayer { encoder.doubles(profile) }
+        }
+    }
+
+    public init(decoding decoder: inout PartialStateDecoder) throws {
+        try decoder.expectTag("MetaProfileCollector", version: 1)
+        let name = try decoder.string()
+        let layers = try decoder.integers()
+        let header = try decoder.integers(count: 3)
+        self.init(name: name, layers: layers, heads: header[0], metaCount: header[1])
+        tokens = header[2]
+        for i in layers.indices {
+            let passages = try decoder.integer()
+            guard passages >= 0 else { throw PartialStateError.malformed("a negative passage count") }
+            profiles[i] = try (0..<passages).map { _ in try decoder.doubles(count: metaCount) }
+        }
+        guard Set(profiles.map(\.count)).count <= 1 else { throw PartialStateError.malformed("layers with different passage counts") }
+    }
+}

@@ -8,6 +8,16 @@
 /// p is never 0 and is a valid p-value for any B. Ties count as "at least as extreme" (with a
 /// 1e-12 relative slack), so groups drawn from identical samples give p = 1.
 public enum PermutationTest {
+    /// The B a run may ask for: with none the test cannot reject anything (p = 1 always), and
+    /// ten million already resolves p to 1e-7 at seconds per layer.
+    public static let permutationLimits = 1...10_000_000
+
+    /// One line for a B outside `permutationLimits`, or nil when B is fine.
+    public static func problem(permutations: Int, option: String = "--permutations") -> String? {
+        guard !permutationLimits.contains(permutations) else { return nil }
+        return "\(option) must be between \(permutationLimits.lowerBound) and \(permutationLimits.upperBound) (with B permutations the smallest p-value is 1/(B+1)), got \(permutations)"
+    }
+
     public struct Result: Equatable, Sendable {
         public let statistic: Double
         public let pValue: Double

@@ -38,3 +38,54 @@ public func finiteMean<C: Collection>(_ values: C) -> Double where C.Element == 
     for v in values where v.isFinite { sum += v; n += 1 }
     return n > 0 ? sum / Double(n) : .nan
 }
+
+extension RunningMean: MergeableReducer {
+    public mutating func merge(_ other: RunningMean) throws {
+        guard other.count == count else {
+            throw PartialStateError.incompatible("running means of \(count) and \(other.count) values")
+        }
+        for k in 0..<count {
+            sums[k] += other.sums[k]
+            counts[k] += other.counts[k]
+        }
+    }
+
+    public func encode(to encoder: inout PartialStateEncoder) {
+        encoder.tag("RunningMean", version: 1)
+        encoder.doubles(sums)
+        encoder.integers(counts)
+    }
+
+    public init(decoding decoder: inout PartialStateDecoder) throws {
+        try decoder.expectTag("RunningMean", version: 1)
+        let sums = try decoder.doubles()
+        let counts = try decoder.integers(count: sums.count)
+        guard counts.allSatisfy({ $0 >= 0 }) else { throw PartialStateError.malformed("a negative count") }
+        self.init(count: sums.count)
+        self.sums = sums
+        self.counts = counts
+    }
+}
+
+extension Array where Element == RunningMean {
+    /// Element-wise merge of per-layer means.
+    mutating func merge(_ other: [RunningMean], what: String) throws {
+        guard other.count == count else { throw PartialStateError.incompatible("\(what) of \(count) and \(other.count) layers") }
+        for i in indices { try self[i].merge(other[i]) }
+    }
+
+    func encode(to encoder: inout PartialStateEncoder) {
+        encoder.integer(count)
+        for mean in self { mean.encode(to: &encoder) }
+    }
+
+    init(decoding decoder: inout PartialStateDecoder, count expected: Int, each: Int) throws {
+        let count = try decoder.integer()
+        guard count == expected else { throw PartialStateError.wrongCount(what: "layers", expected: expected, found: count) }
+        self = try (0..<count).map { _ in
+            let mean = try RunningMean(decoding: &decoder)
+            guard mean.count == each else { throw PartialStateError.wrongCount(what: "values per layer", expected: each, found: mean.count) }
+            return mean
+        }
+    }
+}

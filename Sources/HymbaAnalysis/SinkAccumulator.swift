@@ -69,3 +69,32 @@ public struct SinkSummary: Equatable, Sendable {
     public let tokens: Int
     public let layers: [Layer]
 }
+
+extension SinkAccumulator: MergeableReducer {
+    public mutating func merge(_ other: SinkAccumulator) throws {
+        guard other.layers == layers, other.heads == heads else {
+            throw PartialStateError.incompatible("sinks of \(layers)×\(heads) and \(other.layers)×\(other.heads) heads")
+        }
+        try attention.merge(other.attention, what: "attention sinks")
+        try ssm.merge(other.ssm, what: "SSM sinks")
+        passages += other.passages
+        tokens += other.tokens
+    }
+
+    public func encode(to encoder: inout PartialStateEncoder) {
+        encoder.tag("SinkAccumulator", version: 1)
+        encoder.integers([layers, heads, passages, tokens])
+        attention.encode(to: &encoder)
+        ssm.encode(to: &encoder)
+    }
+
+    public init(decoding decoder: inout PartialStateDecoder) throws {
+        try decoder.expectTag("SinkAccumulator", version: 1)
+        let header = try decoder.integers(count: 4)
+        self.init(layers: header[0], heads: header[1])
+        passages = header[2]
+        tokens = header[3]
+        attention = try [RunningMean](decoding: &decoder, count: layers, each: heads * 4)
+        ssm = try [RunningMean](decoding: &decoder, count: layers, each: heads * 4)
+    }
+}

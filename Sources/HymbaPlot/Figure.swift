@@ -126,7 +126,9 @@ public struct Figure: Sendable {
 
     private func validate(_ panel: Panel) throws {
         switch panel {
-        case .heatmap(let map): _ = try map.resolvedNorm()
+        case .heatmap(let map):
+            try map.validateCellTexts()
+            _ = try map.resolvedNorm()
         case .line(let plot): try plot.validate()
         case .bar(let chart): try chart.validate()
         case .box(let plot): try plot.validate()

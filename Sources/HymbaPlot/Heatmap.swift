@@ -36,9 +36,13 @@ public struct Heatmap: Sendable {
     /// Print each value inside its cell, with this many decimals (nil = don't). Values are drawn
     /// only when the widest one fits its cell, in black or white for contrast with the cell.
     public var cellValueDecimals: Int?
+    /// Text inside each cell (e.g. a token); cells are then sized for the text, not square.
+    /// See `CellTexts`.
+    public var cellTexts: CellTexts?
     /// Separator lines after the first rows / columns, with a group label (e.g. meta tokens).
     public var leadingGroup: LeadingGroup?
     /// Square cells (default) keep attention maps undistorted; false stretches to fill the panel.
+    /// Maps with `cellTexts` are never forced square (their cells are sized for the text).
     public var squareCells = true
 
     /// - Parameters:
@@ -106,6 +110,11 @@ public struct Heatmap: Sendable {
                                xLabel: xLabel, yLabel: yLabel, colorBarLabel: colorBarLabel)
         copy.showsColorBar = showsColorBar
         copy.cellValueDecimals = cellValueDecimals
+        if let texts = cellTexts {
+            func pick(_ all: [String]) -> [String] { rowRange.flatMap { r in colRange.map { all[r * cols + $0] } } }
+            copy.cellTexts = try CellTexts(rows: rowRange.count, cols: colRange.count, primary: pick(texts.primary),
+                                           secondary: texts.secondary.map(pick))
+        }
         copy.squareCells = squareCells
         if let group = leadingGroup {
             let r = max(0, min(group.rows, rowRange.upperBound) - rowRange.lowerBound)

@@ -80,12 +80,13 @@ extension Heatmap {
     /// The size this heatmap asks for on its own, following `Legibility`'s automatic-size rule.
     func preferredSize(theme: Theme, text: TextEngine) throws -> Size {
         let norm = try resolvedNorm()
-        let cell = Legibility.automaticCellSize(count: max(rows, cols))
-        let m = margins(cellWidth: cell, cellHeight: cell, forceRotated: false, theme: theme, text: text,
-                        colorBar: colorBar(norm: norm, theme: theme), mapHeight: cell * Double(rows))
-        let width = m.left + cell * Double(cols) + m.right
+        let square = Legibility.automaticCellSize(count: max(rows, cols))
+        let cell = cellTextSize(theme: theme, text: text) ?? Size(width: square, height: square)
+        let m = margins(cellWidth: cell.width, cellHeight: cell.height, forceRotated: false, theme: theme, text: text,
+                        colorBar: colorBar(norm: norm, theme: theme), mapHeight: cell.height * Double(rows))
+        let width = m.left + cell.width * Double(cols) + m.right
         let titleWidth = title.map { text.measure($0, styles(theme).title).width } ?? 0
-        var height = m.top + cell * Double(rows) + m.bottom
+        var height = m.top + cell.height * Double(rows) + m.bottom
         if showsColorBar {
             // Room for a full-length bar under the title even beside a one-row map.
             let titleBlock = (title?.isEmpty == false) ? text.lineHeight(styles(theme).title) + Self.titleGap : 0
@@ -106,7 +107,7 @@ extension Heatmap {
                 let availableHeight = max(1, frame.height - m.top - m.bottom)
                 cw = availableWidth / Double(cols)
                 ch = availableHeight / Double(rows)
-                if squareCells { cw = min(cw, ch); ch = cw }
+                if squareCells && cellTexts == nil { cw = min(cw, ch); ch = cw }
                 m = margins(cellWidth: cw, cellHeight: ch, forceRotated: forceRotated, theme: theme, text: text,
                             colorBar: bar, mapHeight: ch * Double(rows))
             }
@@ -178,6 +179,7 @@ extension Heatmap {
                               cellSize: min(layout.cellWidth, layout.cellHeight), fillFirst: false)
         }
         drawCellValues(layout: layout, norm: norm, canvas: canvas, theme: theme)
+        drawCellTexts(layout: layout, norm: norm, canvas: canvas, theme: theme)
         drawSeparators(layout: layout, canvas: canvas)
         canvas.stroke(map, theme.axisColor, width: 0.5)
 

@@ -44,6 +44,8 @@ struct Attention: ParsableCommand {
               --out layer0.svg
           hymba-lens attention --text-file long.txt --layer 4 --ssm --meta keys \\
               --from 40 --to 80 --out crop.png
+          hymba-lens attention --chat chat.json --add-generation-prompt --layer 2 \\
+              --grid --out chat.png
         """)
 
     @Argument(help: ArgumentHelp("Checkpoint folder (default: the bundled models/hymba-tiny).", valueName: "model-dir"))

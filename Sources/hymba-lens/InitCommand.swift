@@ -28,10 +28,10 @@ struct Init: ParsableCommand {
     @Option(help: "Stored weight type: bf16 or f32.")
     var dtype: String = "bf16"
 
-    @Option(help: ArgumentHelp("Output folder (created if missing; must not already hold a checkpoint).", valueName: "dir"))
+    @Option(help: ArgumentHelp("Output folder: new (parents are created), empty, or an earlier init's output, which is replaced.", valueName: "dir"))
     var out: String
 
-    @Flag(help: "Overwrite a checkpoint already in the output folder.")
+    @Flag(help: "Write into a folder holding files hymba-lens did not write (they are kept; a config.json or model.safetensors of theirs is never replaced).")
     var force = false
 
     func run() throws {
@@ -42,29 +42,32 @@ struct Init: ParsableCommand {
         default: throw CLIError("--dtype must be bf16 or f32, not '\(dtype)'")
         }
         let original: Data
-        do { original = try Data(contentsOf: URL(fileURLWithPath: config)) } catch {
+        do { original = try readFile(URL(fileURLWithPath: config), limit: FileSizeLimit.json) } catch let error as FileTooLarge {
+            throw error
+        } catch {
             throw CLIError("cannot read --config \(config)")
         }
         let configData = try RandomCheckpoint.configJSON(from: original, layers: layers, dtype: storedType)
-        _ = try HymbaConfig(json: configData, path: config)       // validate before writing anything
+        let parsed = try HymbaConfig(json: configData, path: config)       // validated before anything is written
 
-        let directory = URL(fileURLWithPath: out)
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { throw CLIError("--out \(out) exists and is not a directory") }
-            let existing = ["config.json", "model.safetensors"].filter {
-                FileManager.default.fileExists(atPath: directory.appendingPathComponent($0).path)
-            }
-            if !existing.isEmpty && !force {
-                throw CLIError("\(out) already holds \(existing.joined(separator: " and ")); use --force to overwrite")
-            }
-        } else {
-            try OutputPath.checkDirectory(directory.deletingLastPathComponent().path, for: out)
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false)
+        let bytes = RandomCheckpoint.storedBytes(config: parsed, dtype: storedType)
+        if let free = Self.freeBytes(near: URL(fileURLWithPath: out)), bytes > free {
+            throw CLIError(String(format: "the checkpoint needs %.2f GB but %@ has only %.2f GB free", Double(bytes) / 1e9, out, Double(free) / 1e9))
         }
-        try RandomCheckpoint.write(configData: configData, to: directory, seed: seed, dtype: storedType) { done, total in
+        let staging = try StagingDirectory(destination: URL(fileURLWithPath: out), force: force)
+        try RandomCheckpoint.write(configData: configData, configURL: try staging.url(for: "config.json"),
+                                   weightsURL: try staging.url(for: "model.safetensors"), seed: seed, dtype: storedType) { done, total in
             Progress.update("writing \(out)/model.safetensors: tensor \(done)/\(total)", done: done == total)
         }
+        try staging.commit()
         print("wrote \(out)/config.json and \(out)/model.safetensors")
+    }
+
+    /// Free space on the file system that will hold `url` (its nearest existing ancestor).
+    private static func freeBytes(near url: URL) -> Int? {
+        var folder = url.standardizedFileURL
+        while !FileManager.default.fileExists(atPath: folder.path), folder.path != "/" { folder.deleteLastPathComponent() }
+        let attributes = try? FileManager.default.attributesOfFileSystem(forPath: folder.path)
+        return (attributes?[.systemFreeSize] as? NSNumber)?.intValue
     }
 }

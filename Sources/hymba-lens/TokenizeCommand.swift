@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 import HymbaKit
 
-/// `hymba-lens tokenize`: text → ids and ids → text with the model's own tokenizer.json.
+/// `hymba-lens tokenize`: text → ids and ids → text with the model's own tokenizer.json, and a
+/// chat → its prompt with the model's chat template.
 ///
 /// The output format is a public contract (other programs parse it): keep it stable.
 struct Tokenize: ParsableCommand {
@@ -15,16 +16,25 @@ struct Tokenize: ParsableCommand {
         and each piece of text between them is tokenized on its own.
 
         Give exactly one input: TEXT, --text-file FILE (read as UTF-8 and tokenized whole, \
-        newlines included), --decode IDS, or --decode-file FILE (ids separated by commas, \
-        spaces or newlines — for more ids than a command line holds). FILE may be - for \
-        standard input. Decoding leaves out special tokens unless --keep-special is given. Put \
-        -- before a TEXT that starts with a dash, and write --decode=-1 for a value that does.
+        newlines included), --chat FILE, --decode IDS, or --decode-file FILE (ids separated by \
+        commas, spaces or newlines — for more ids than a command line holds). FILE may be - \
+        for standard input. Decoding leaves out special tokens unless --keep-special is given. \
+        Put -- before a TEXT that starts with a dash, and write --decode=-1 for a value that does.
+
+        --chat FILE renders a conversation with the chat template in the folder's \
+        tokenizer_config.json, as Hugging Face's apply_chat_template does, and tokenizes the \
+        result without adding the BOS (the template writes its own markers). FILE is JSON: a \
+        list of {"role": …, "content": …} messages, or {"messages": […], "tools": […], \
+        "contexts": […]}; --add-generation-prompt ends the prompt with the assistant's turn. \
+        See docs/chat.md.
 
         Output, encoding:  ids: 1,15043,3186
                            tokens: <s> ▁Hello ▁world
         (▁ is a space, <0x0A> a raw byte; control characters are shown escaped.)
         Output, decoding:  the text itself.
-        With --json, one line: {"ids":[...],"tokens":[...]} or {"text":"..."}.
+        Output, a chat:    ids and tokens as for encoding, then text: the prompt.
+        With --json, one line: {"ids":[...],"tokens":[...]} or {"text":"..."};
+        for a chat {"ids":[...],"tokens":[...],"text":"..."}.
 
         Examples:
           hymba-lens tokenize --model models/hymba-tiny "Hello world"
@@ -32,6 +42,8 @@ struct Tokenize: ParsableCommand {
           hymba-lens tokenize --model models/hymba-tiny --decode 1,15043,3186
           hymba-lens tokenize --model models/hymba-tiny --keep-special --decode 1,15043
           cat notes.txt | hymba-lens tokenize --model models/hymba-tiny --text-file -
+          hymba-lens tokenize --model models/hymba-tiny --chat chat.json \\
+              --add-generation-prompt --json
         """)
 
     @Option(help: ArgumentHelp("Folder holding tokenizer.json (a model folder works).", valueName: "dir"))
@@ -49,6 +61,8 @@ struct Tokenize: ParsableCommand {
     @Option(name: .customLong("decode-file"), help: ArgumentHelp("A file of token ids to decode (commas, spaces or newlines between; - = standard input).", valueName: "file"))
     var decodeFile: String?
 
+    @OptionGroup var chatOptions: ChatOptions
+
     @Flag(name: .customLong("keep-special"), help: "When decoding, keep special tokens such as <s> in the text.")
     var keepSpecial = false
 
@@ -56,14 +70,15 @@ struct Tokenize: ParsableCommand {
     var json = false
 
     func run() throws {
-        let inputs = [text != nil, textFile != nil, decode != nil, decodeFile != nil].filter { $0 }.count
+        let inputs = [text != nil, textFile != nil, chatOptions.chat != nil, decode != nil, decodeFile != nil].filter { $0 }.count
         guard inputs == 1 else {
-            throw TokenizeCommandError("give exactly one of TEXT, --text-file, --decode or --decode-file (got \(inputs))")
+            throw TokenizeCommandError("give exactly one of TEXT, --text-file, --chat, --decode or --decode-file (got \(inputs))")
         }
         if keepSpecial && decode == nil && decodeFile == nil {
             throw TokenizeCommandError("--keep-special only applies to --decode and --decode-file")
         }
-        let tokenizer = try Tokenizer(directory: Self.tokenizerDirectory(model))
+        let directory = Self.tokenizerDirectory(model)
+        let tokenizer = try Tokenizer(directory: directory)
 
         if decode != nil || decodeFile != nil {
             let ids = try decode.map { try Self.parseIDs($0) }
@@ -73,16 +88,24 @@ struct Tokenize: ParsableCommand {
             print(json ? "{\"text\":\(Self.jsonString(decoded))}" : decoded)
             return
         }
-        let input = try text ?? readUTF8Text(path: textFile ?? "")
-        let ids = tokenizer.encode(input)
+        let ids: [Int]
+        var rendered: String?
+        if chatOptions.chat != nil {
+            let chat = try chatOptions.render(directory: directory, tokenizer: tokenizer)
+            (ids, rendered) = (chat.ids, chat.text)
+        } else {
+            ids = tokenizer.encode(try text ?? readUTF8Text(path: textFile ?? ""))
+        }
         let tokens = tokenizer.tokenStrings(ids)
         if json {
             let idList = ids.map(String.init).joined(separator: ",")
             let tokenList = tokens.map(Self.jsonString).joined(separator: ",")
-            print("{\"ids\":[\(idList)],\"tokens\":[\(tokenList)]}")
+            let textMember = rendered.map { ",\"text\":" + Self.jsonString($0) } ?? ""
+            print("{\"ids\":[\(idList)],\"tokens\":[\(tokenList)]\(textMember)}")
         } else {
             print("ids: " + ids.map(String.init).joined(separator: ","))
             print("tokens: " + tokens.map(Self.escapingControls).joined(separator: " "))
+            if let rendered { print("text: " + Self.escapingControls(rendered)) }
         }
     }
 
@@ -108,25 +131,8 @@ struct Tokenize: ParsableCommand {
         }
     }
 
-    /// A JSON string literal: quotes, backslashes and control characters escaped, the rest raw UTF-8.
-    static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case _ where scalar.value < 0x20:
-                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    /// A JSON string literal (`JSONText`).
+    static func jsonString(_ text: String) -> String { JSONText.string(text) }
 
     /// A token on one terminal line: control and line-separator characters made visible.
     static func escapingControls(_ token: String) -> String {

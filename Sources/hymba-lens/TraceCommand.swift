@@ -7,7 +7,7 @@ struct Trace: ParsableCommand {
         abstract: "Run one prompt through a model and record its internals to a safetensors file.",
         discussion: """
         Writes the recorded tensors as F32 safetensors (input_ids as I64) and a JSON manifest beside \
-        it (rec.safetensors → rec.json) naming the model, its config digest, the tokens (ids and \
+        it (rec.safetensors → rec.manifest.json) naming the model, its config digest, the tokens (ids and \
         strings) and the plan. Open the file with safetensors.numpy.load_file.
 
         Keys are layers.{i}.{point}, plus input_ids and logits. Dimensions: T = M + n positions \
@@ -22,9 +22,14 @@ struct Trace: ParsableCommand {
         Hook points: \(HookPoint.allCases.map(\.rawValue).joined(separator: ", ")).
         See docs/probes.md for every shape and formula.
 
+        The prompt is --ids, --text, --text-file or --chat (a conversation rendered with the \
+        model's chat template, as Hugging Face's apply_chat_template does; see docs/chat.md).
+
         Examples:
           hymba-lens trace models/hymba-tiny --ids 1,450,4996 --record all --out rec.safetensors
           hymba-lens trace models/hymba-tiny --text "The quick brown fox" --record attn_probs@0 --out fox.safetensors
+          hymba-lens trace models/hymba-tiny --chat chat.json --add-generation-prompt \\
+              --record attn_mass --out chat.safetensors
         """)
 
     @Argument(help: ArgumentHelp("Checkpoint folder (config.json + model.safetensors or shards).", valueName: "model-dir"))
@@ -48,12 +53,14 @@ struct Trace: ParsableCommand {
     func run() throws {
         // Everything cheap is checked before the weights are widened.
         let outURL = try OutputPath.check(out, extensions: ["safetensors"])
+        try Recording.checkManifestPath(for: outURL)
         let checkpoint = try Checkpoint(path: self.model)
         let channels = try ssmAttentionChannels.map {
             try PromptOptions.parseIntegers($0, option: "--ssm-attn-channels", noun: "SSM channel", article: "an")
         } ?? []
         let plan = try RecordingPlan(record, config: checkpoint.config, ssmAttentionChannels: channels)
         let (ids, tokens) = try prompt.resolve(modelDirectory: checkpoint.directory)
+        try RecordingSize.check(plan, config: checkpoint.config, tokens: ids.count)
         let model = try ModelLoading.load(checkpoint, quiet: quiet)
         try model.validate(ids: ids)
 

@@ -187,7 +187,7 @@ final class AnalysisCommandTests: XCTestCase {
         let entropy = directory.appendingPathComponent("entropy")
         result = try CLI.run(["entropy", CLI.bundledModel.path, "--prompts", try math, "--out", entropy.path])
         XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertTrue(result.stderr.contains("without meta tokens"), "both runs show progress")
+        XCTAssertTrue(result.stderr.contains("with and without meta tokens"), "the progress names both runs")
         try assertFiles(["entropy.png", "entropy.svg", "entropy-heads.png", "entropy-heads.svg", "entropy.json", "entropy.csv",
                          "entropy-heads.csv"], in: entropy)
         let layers = try XCTUnwrap(json(entropy.appendingPathComponent("entropy.json"))["layers"] as? [[String: Any]])
@@ -213,7 +213,7 @@ final class AnalysisCommandTests: XCTestCase {
             (["sinks", fixture, "--prompts", prompts, "--out", out.path], "no tokenizer.json"),
             (["sinks", model, "--prompts", directory.appendingPathComponent("missing.txt").path, "--out", out.path], "missing.txt"),
             (["sinks", model, "--prompts", empty, "--out", out.path], "holds no passage"),
-            (["sinks", model, "--prompts", prompts, "--out", "/nonexistent-dir/out"], "does not exist"),
+            (["sinks", model, "--prompts", prompts, "--out", URL(fileURLWithPath: prompts).appendingPathComponent("out").path], "is a file, not a directory"),
             (["sinks", model, "--prompts", prompts, "--json", directory.appendingPathComponent("x.txt").path, "--out", out.path], "extension"),
             (["sinks", model, "--prompts", prompts, "--max-tokens", "1", "--out", out.path], "--max-tokens"),
             (["meta-domains", model, "--domain", "prose=\(prompts)", "--out", out.path], "at least two"),
@@ -221,6 +221,8 @@ final class AnalysisCommandTests: XCTestCase {
             (["meta-domains", model, "--domain", "a=\(prompts)", "--domain", "a=\(prompts)", "--out", out.path], "given twice"),
             (["meta-domains", model, "--domain", "a=\(prompts)", "--domain", "b=\(prompts)", "--layer", "9", "--out", out.path], "out of range"),
             (["roles", model, "--prompts", prompts, "--sink-share", "2", "--out", out.path], "sink share"),
+            (["meta-domains", model, "--domain", "a=\(prompts)", "--domain", "b=\(prompts)", "--permutations", "0", "--out", out.path], "--permutations must be between 1"),
+            (["report", model, "--permutations", "0", "--out", out.path], "--permutations must be between 1"),
             (["report", model, "--domain", "a=\(prompts)", "--out", out.path], "at least two"),
         ]
         for (arguments, fragment) in cases {
@@ -230,15 +232,5 @@ final class AnalysisCommandTests: XCTestCase {
         }
         let left = CLI.contents(of: directory).filter { !$0.hasSuffix(".txt") }
         XCTAssertEqual(left, [], "no staging folders or temporaries")
-    }
-
-    func testRerunReplacesTheFolderWhole() throws {
-        let out = directory.appendingPathComponent("sinks")
-        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
-        try Data("old".utf8).write(to: out.appendingPathComponent("stale.txt"))
-        let result = try CLI.run(["magnitudes", CLI.bundledModel.path, "--prompts", try math, "--quiet", "--out", out.path])
-        XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted(),
-                       ["magnitudes.csv", "magnitudes.json", "magnitudes.png", "magnitudes.svg"])
     }
 }

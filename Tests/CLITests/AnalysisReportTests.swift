@@ -40,6 +40,10 @@ final class AnalysisReportTests: XCTestCase {
         }
         XCTAssertEqual(html.components(separatedBy: "<figcaption>").count - 1, images.count, "a caption per figure")
         XCTAssertTrue(html.contains("wall time"))
+        // The interactive view of the first passage, linked from the page.
+        XCTAssertTrue(links.contains("view.html"), "index.html links the interactive view")
+        let view = try String(contentsOf: out.appendingPathComponent("view.html"), encoding: .utf8)
+        XCTAssertTrue(view.hasPrefix("<!DOCTYPE html>") && view.contains("▁river"), "the first passage of the first domain")
 
         let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as? [String: Any])
         XCTAssertEqual(Set(summary.keys), ["model", "meta_tokens", "layers", "heads", "command", "wall_seconds", "domains",
@@ -71,26 +75,42 @@ final class AnalysisReportTests: XCTestCase {
         XCTAssertTrue(images.contains("roles/roles-reach.png"))
         let bad = try CLI.run(["report", CLI.bundledModel.path, "--roles-passages", "some", "--out", out.path])
         assertFails(bad, mentioning: "--roles-passages")
+        assertFails(try CLI.run(["report", CLI.bundledModel.path, "--head-ablation-passages", "-1", "--out", out.path]),
+                    mentioning: "--head-ablation-passages")
+
+        // Branch ablations without head ablations: the branch figure, no head map.
+        let branches = directory.appendingPathComponent("branches")
+        let result2 = try CLI.run(["report", CLI.bundledModel.path, "--domain", "a=\(a)", "--domain", "b=\(b)",
+                                   "--branch-ablation-passages", "1", "--head-ablation-passages", "0", "--permutations", "5",
+                                   "--out", branches.path])
+        XCTAssertEqual(result2.status, 0, result2.stderr)
+        XCTAssertTrue(result2.stderr.contains("ablations: branch ablations on the first 1 passage of each domain, no head ablations"), result2.stderr)
+        XCTAssertTrue(result2.stderr.contains("calibrated on a passage 1"), result2.stderr)
+        let branchImages = Self.matches(of: "<img src=\"([^\"]+)\"", in: try String(contentsOf: branches.appendingPathComponent("index.html"), encoding: .utf8))
+        XCTAssertTrue(branchImages.contains("roles/roles-branches.png"))
+        XCTAssertFalse(branchImages.contains("roles/roles-heads.png"))
     }
 
-    /// Ctrl-C (SIGINT) while the report is being written: neither the output folder nor its
-    /// staging twin remains. The test waits for the hidden staging folder to appear (figures
-    /// are being rendered into it) and interrupts at once.
-    func testInterruptWhileWritingLeavesNoPartialOutput() throws {
+    /// Ctrl-C (SIGINT) while the report is being written: no output file and no staging folder
+    /// remains — only the run's journal, from which --resume writes the report without running
+    /// a passage again. The test waits for the hidden staging folder to appear (figures are being
+    /// rendered into it) and interrupts at once.
+    func testInterruptWhileWritingLeavesOnlyTheJournal() throws {
         let passages = (0..<6).map { "Passage \($0): the river flows north through the desert into a delta." }
         let a = try write("a.txt", passages), b = try write("b.txt", passages)
         let out = directory.appendingPathComponent("report")
+        let arguments = ["report", CLI.bundledModel.path, "--domain", "a=\(a)", "--domain", "b=\(b)", "--roles-passages", "0",
+                         "--permutations", "10", "--out", out.path]
         let process = Process()
         process.executableURL = CLI.executable
-        process.arguments = ["report", CLI.bundledModel.path, "--domain", "a=\(a)", "--domain", "b=\(b)", "--roles-passages", "0",
-                             "--permutations", "10", "--quiet", "--out", out.path]
+        process.arguments = arguments + ["--quiet"]
         process.standardError = FileHandle.nullDevice
         try process.run()
         var sawStaging = false
         let deadline = Date().addingTimeInterval(120)
         while process.isRunning, Date() < deadline {
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-            if names.contains(where: { $0.hasPrefix(".report.partial-") }) {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []
+            if names.contains(where: { $0.hasPrefix(".hymba-lens-staging-") }) {
                 sawStaging = true
                 process.interrupt()
                 break
@@ -100,7 +120,13 @@ final class AnalysisReportTests: XCTestCase {
         process.waitUntilExit()
         guard sawStaging else { throw XCTSkip("the run finished before the staging folder was seen") }
         XCTAssertEqual(process.terminationStatus, 128 + SIGINT)
-        XCTAssertEqual(CLI.contents(of: directory).sorted(), ["a.txt", "b.txt"])
+        XCTAssertEqual(CLI.contents(of: directory).sorted(), ["a.txt", "b.txt", "report", "report/.hymba-lens-journal"])
+
+        let resumed = try CLI.run(arguments + ["--resume"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("all 12 passages are in the journal"), resumed.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("index.html").path))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent(".hymba-lens-journal").path))
     }
 
     static func matches(of pattern: String, in text: String) -> [String] {

@@ -205,7 +205,7 @@ final class AttentionCommandTests: XCTestCase {
             (base + ["--layer=-1", "--out", out], "--layer -1 is out of range"),
             (base + ["--layer", "0", "--head", "4", "--out", out], "--head 4 is out of range (the model has heads 0...3)"),
             (base + ["--layer", "0", "--out", directory.appendingPathComponent("fig.jpg").path], "extension must be .png or .svg or .pdf"),
-            (base + ["--layer", "0", "--out", directory.appendingPathComponent("missing/fig.png").path], "does not exist"),
+            (base + ["--layer", "0", "--out", CLI.bundledModel.appendingPathComponent("config.json/fig.png").path], "is a file, not a directory"),
             (base + ["--layer", "0", "--ssm", "--side-by-side", "--out", out], "exclude each other"),
             (base + ["--layer", "0", "--grid", "--head", "1", "--out", out], "--grid draws every head"),
             (base + ["--layer", "0", "--ssm", "--norm", "log", "--out", out], "add --abs"),

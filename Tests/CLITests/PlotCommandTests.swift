@@ -171,7 +171,7 @@ final class PlotCommandTests: XCTestCase {
             (["plot", rec, "--key", "layers.1.ssm_attn", "--norm", "power", "--out", out], "cannot draw signed values"),
             (["plot", rec, "--key", "layers.1.attn_probs", "--head", "1", "--model", fixture, "--out", out], "differs from the recording's model"),
             (["plot", rec, "--key", "layers.1.hidden", "--out", directory.appendingPathComponent("fig.gif").path], "extension must be"),
-            (["plot", rec, "--key", "layers.1.hidden", "--out", "/nonexistent-dir/fig.png"], "does not exist"),
+            (["plot", rec, "--key", "layers.1.hidden", "--out", CLI.bundledModel.appendingPathComponent("config.json/fig.png").path], "is a file, not a directory"),
             (["plot", directory.appendingPathComponent("none.safetensors").path, "--key", "logits", "--out", out], "not found"),
             (["plot", rec, "--key", "layers.1.attn_probs", "--head", "1", "--to", "500", "--out", out], "--to 500 must be after --from 0"),
         ]

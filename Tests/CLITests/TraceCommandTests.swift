@@ -15,7 +15,7 @@ final class TraceCommandTests: XCTestCase {
         let out = directory.appendingPathComponent("rec.safetensors")
         let result = try CLI.run(["trace", fixture.path, "--ids", "1,45,77,122", "--record", "all", "--out", out.path])
         XCTAssertEqual(result.status, 0, result.stderr)
-        let manifestURL = directory.appendingPathComponent("rec.json")
+        let manifestURL = directory.appendingPathComponent("rec.manifest.json")
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: manifestURL)) as! [String: Any]
         let tensors = manifest["tensors"] as! [[String: Any]]
         let shapes = Dictionary(uniqueKeysWithValues: tensors.map { ($0["name"] as! String, $0["shape"] as! [Int]) })
@@ -33,14 +33,34 @@ final class TraceCommandTests: XCTestCase {
         XCTAssertEqual((manifest["tokens"] as! [String: Any])["ids"] as! [Int], [1, 45, 77, 122])
         XCTAssertEqual(manifest["meta_tokens"] as? Int, 4)
         XCTAssertEqual((manifest["config_sha256"] as? String)?.count, 64)
-        XCTAssertEqual(CLI.contents(of: directory), ["rec.json", "rec.safetensors"])
+        XCTAssertEqual(CLI.contents(of: directory), ["rec.manifest.json", "rec.safetensors"])
+    }
+
+    /// Found by running every --help example in order: a trace to chat.safetensors wrote its
+    /// manifest over the user's chat.json. The manifest now has its own name, and a file of the
+    /// user's at that name is refused, never replaced.
+    func testTheManifestNeverReplacesAUserFile() throws {
+        let fixture = CLI.parity.appendingPathComponent("tiny-bf16")
+        let chat = directory.appendingPathComponent("chat.json")
+        try Data(#"{"messages": []}"#.utf8).write(to: chat)
+        let first = try CLI.run(["trace", fixture.path, "--ids", "1,5", "--record", "logits", "--out", directory.appendingPathComponent("chat.safetensors").path])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertEqual(try String(contentsOf: chat, encoding: .utf8), #"{"messages": []}"#)
+        let theirs = directory.appendingPathComponent("notes.manifest.json")
+        try Data("mine".utf8).write(to: theirs)
+        let out = directory.appendingPathComponent("notes.safetensors")
+        assertFails(try CLI.run(["trace", fixture.path, "--ids", "1,5", "--record", "logits", "--out", out.path]), mentioning: "not a hymba-lens manifest")
+        XCTAssertEqual(try String(contentsOf: theirs, encoding: .utf8), "mine")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
+        let again = try CLI.run(["trace", fixture.path, "--ids", "1,5", "--record", "logits", "--out", directory.appendingPathComponent("chat.safetensors").path])
+        XCTAssertEqual(again.status, 0, "an earlier recording's manifest is replaced: \(again.stderr)")
     }
 
     func testRecordListRecordsOnlyThoseKeys() throws {
         let out = directory.appendingPathComponent("r.safetensors")
         let result = try CLI.run(["trace", CLI.bundledModel.path, "--text", "Hello world", "--record", "logits,hidden@5", "--out", out.path])
         XCTAssertEqual(result.status, 0, result.stderr)
-        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("r.json"))) as! [String: Any]
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("r.manifest.json"))) as! [String: Any]
         XCTAssertEqual((manifest["tensors"] as! [[String: Any]]).map { $0["name"] as! String }, ["logits", "layers.5.hidden"])
         XCTAssertEqual((manifest["tokens"] as! [String: Any])["strings"] as! [String], ["<s>", "▁Hello", "▁world"])
     }
@@ -64,7 +84,9 @@ final class TraceCommandTests: XCTestCase {
             (["trace", fixture.path, "--ids", "", "--out", out.path], "--ids is empty"),
             (["trace", fixture.path, "--ids", "1,128", "--out", out.path], "128"),
             (["trace", fixture.path, "--ids", "1,x", "--out", out.path], "'x' is not a token id"),
-            (["trace", fixture.path, "--ids", "1", "--out", "/nonexistent-dir/out.safetensors"], "does not exist"),
+            (["inspect", fixture.appendingPathComponent("config.json").path], "is a file, not a checkpoint folder"),
+            (["trace", fixture.appendingPathComponent("model.safetensors").path, "--ids", "1", "--out", out.path], "is a file, not a checkpoint folder"),
+            (["trace", fixture.path, "--ids", "1", "--record", "hidden@1-999999999999", "--out", out.path], "layer 999999999999 is out of range"),
             // Unwritable even for root: the "directory" is a regular file.
             (["trace", fixture.path, "--ids", "1", "--out", broken["truncated"]!.appendingPathComponent("model.safetensors/out.safetensors").path], "is a file, not a directory"),
             (["trace", fixture.path, "--ids", "1", "--out", directory.appendingPathComponent("out.txt").path], "extension"),
@@ -126,6 +148,17 @@ final class TraceCommandTests: XCTestCase {
         XCTAssertEqual(summary["parameters"] as? Int, 9_933_960)
     }
 
+    /// A config whose weights would not fit on the disk is refused before a byte is written.
+    func testInitRefusesACheckpointLargerThanTheDisk() throws {
+        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: FixtureFiles.required(FixtureFiles.hymba15BConfig))) as! [String: Any]
+        json["hidden_size"] = 65536; json["num_attention_heads"] = 32; json["num_key_value_heads"] = 8
+        let huge = directory.appendingPathComponent("huge.json")
+        try JSONSerialization.data(withJSONObject: json).write(to: huge)
+        let out = directory.appendingPathComponent("huge")
+        assertFails(try CLI.run(["init", "--config", huge.path, "--out", out.path]), mentioning: "GB free")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
+    }
+
     func testInitWritesALoadableCheckpoint() throws {
         let out = directory.appendingPathComponent("random")
         let config = try FixtureFiles.required(FixtureFiles.hymba15BConfig)
@@ -146,8 +179,12 @@ final class TraceCommandTests: XCTestCase {
         XCTAssertEqual(summary["dtypes"] as? [String: Int], ["BF16": (summary["stored_bytes"] as! Int)])
         let trace = try CLI.run(["trace", out.path, "--ids", "1,2,3", "--record", "logits", "--out", directory.appendingPathComponent("r.safetensors").path])
         XCTAssertEqual(trace.status, 0, trace.stderr)
-        // Refuses to overwrite without --force.
-        assertFails(try CLI.run(["init", "--config", small.path, "--out", out.path]), mentioning: "--force")
+        // The cut keeps layers and cannot invent any: N beyond the config's layers is refused.
+        assertFails(try CLI.run(["init", "--config", small.path, "--layers", "33", "--out", directory.appendingPathComponent("more").path]),
+                    mentioning: "between 1 and the config's 32")
+        let written = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("config.json"))) as! [String: Any]
+        XCTAssertEqual(written["num_hidden_layers"] as? Int, 3)
+        if let kinds = written["layer_type"] as? [Any] { XCTAssertEqual(kinds.count, 3, "layer_type cut to the layers kept") }
     }
 
     /// Checkpoint folders with one defect each, made from the tiny-bf16 fixture.

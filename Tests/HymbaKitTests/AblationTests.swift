@@ -41,26 +41,34 @@ final class AblationTests: XCTestCase {
         XCTAssertThrowsError(try model.forward(ids: [1, 2], ablations: [Ablation(layer: 0, .attentionHead(4))]))
     }
 
+    /// Nothing reaches the destination before commit; a commit replaces the earlier run's files
+    /// (per its mark) and keeps a file the user added.
     func testStagingDirectoryReplacesOnlyOnCommit() throws {
         let parent = FileManager.default.temporaryDirectory.appendingPathComponent("stage-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: parent) }
         let destination = parent.appendingPathComponent("report")
-        try FileManager.default.createDirectory(at: destination, withIntermediateDirectories: true)
-        try Data("old".utf8).write(to: destination.appendingPathComponent("old.txt"))
+
+        let first = try StagingDirectory(destination: destination)
+        try Data("old".utf8).write(to: try first.url(for: "figs/old.txt"))
+        try first.commit()
+        try Data("mine".utf8).write(to: destination.appendingPathComponent("notes.txt"))
 
         let abandoned = try StagingDirectory(destination: destination)
         try Data("x".utf8).write(to: try abandoned.url(for: "figs/a.txt"))
         abandoned.abandon()
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: parent.path), ["report"])
-        XCTAssertTrue(FileManager.default.fileExists(atPath: destination.appendingPathComponent("old.txt").path))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: destination.path).sorted(),
+                       [OutputFolder.markerName, "figs", "notes.txt"])
 
         let staging = try StagingDirectory(destination: destination)
         try Data("new".utf8).write(to: try staging.url(for: "figs/b.txt"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: destination.appendingPathComponent("figs/b.txt").path))
         try staging.commit()
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: parent.path), ["report"])
         XCTAssertEqual(try String(contentsOf: destination.appendingPathComponent("figs/b.txt"), encoding: .utf8), "new")
-        XCTAssertFalse(FileManager.default.fileExists(atPath: destination.appendingPathComponent("old.txt").path))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: destination.appendingPathComponent("figs/old.txt").path))
+        XCTAssertEqual(try String(contentsOf: destination.appendingPathComponent("notes.txt"), encoding: .utf8), "mine")
+        XCTAssertEqual(OutputFolder.marker(in: destination), ["figs/b.txt"])
     }
 }
 

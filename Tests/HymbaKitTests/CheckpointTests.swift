@@ -28,7 +28,7 @@ final class CheckpointTests: XCTestCase {
         XCTAssertEqual(config.kvRole(layer: 0), .own)
         XCTAssertTrue(config.isGlobal(layer: 15))
         XCTAssertFalse(config.isGlobal(layer: 14))
-        XCTAssertEqual(config.ropeBase, 74534.83, accuracy: 0.01)      // SEMANTICS.md §3.3
+        XCTAssertEqual(config.ropeBase, 74534.83, accuracy: 0.01)      // the real RoPE base (docs/forward.md)
     }
 
     private func configData(_ edit: (inout [String: Any]) -> Void) throws -> Data {
@@ -49,6 +49,12 @@ final class CheckpointTests: XCTestCase {
             ("'num_experts' = 4", { $0["num_experts"] = 4 }),
             ("'mamba_dt_rank' = \"big\"", { $0["mamba_dt_rank"] = "big" }),
             ("'rope_type' = \"dynamic_ntk\"", { $0["rope_type"] = "dynamic_ntk" }),
+            // Sizes whose products would overflow (d_inner = expand · D) are refused by name first.
+            ("'hidden_size' = 4611686018427387904", { $0["hidden_size"] = 1 << 62; $0["mamba_expand"] = 4 }),
+            ("'mamba_expand' = 1099511627776", { $0["mamba_expand"] = 1 << 40 }),
+            ("'vocab_size' = 16777217", { $0["vocab_size"] = (1 << 24) + 1 }),
+            ("'num_memory_tokens' = -3", { $0["num_memory_tokens"] = -3 }),
+            ("'sliding_window' = 99999999999", { $0["sliding_window"] = 99_999_999_999 }),
         ]
         for (expected, edit) in cases {
             XCTAssertThrowsError(try HymbaConfig(json: configData(edit)), expected) { error in
@@ -58,6 +64,22 @@ final class CheckpointTests: XCTestCase {
         }
         XCTAssertThrowsError(try HymbaConfig(json: Data("[1,2]".utf8))) { error in
             XCTAssertTrue("\(error)".contains("cannot parse"))
+        }
+    }
+
+    /// A config.json past its size limit is refused by its size, never read into memory (the
+    /// file here is sparse: 65 MiB of holes cost no disk).
+    func testOversizedConfigIsRefusedBeforeReading() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("big-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent("config.json")
+        XCTAssertTrue(FileManager.default.createFile(atPath: url.path, contents: Data("{".utf8)))
+        let handle = try FileHandle(forWritingTo: url)
+        try handle.truncate(atOffset: UInt64(FileSizeLimit.json) + 1)
+        try handle.close()
+        XCTAssertThrowsError(try Checkpoint(directory: folder)) {
+            XCTAssertEqual($0 as? FileTooLarge, FileTooLarge(path: url.path, bytes: FileSizeLimit.json + 1, limit: FileSizeLimit.json))
         }
     }
 

@@ -94,6 +94,19 @@ final class RecordingPlanTests: XCTestCase {
         expect("ssm_attn", .badSelection(item: "5,5", reason: "SSM channel 5 is listed twice"), channels: [5, 5])
     }
 
+    /// Fuzzer finding: a huge range was expanded into an array before its bounds were checked
+    /// (`hidden@1-999999999999` tried to allocate 8 TB). Every bound is checked first now.
+    func testHugeRangesAreRefusedBeforeExpansion() {
+        func expect(_ spec: String, _ error: ProbeError) {
+            XCTAssertThrowsError(try RecordingPlan(spec, config: config), spec) { XCTAssertEqual($0 as? ProbeError, error, spec) }
+        }
+        expect("hidden@1-999999999999", .layerOutOfRange(item: "hidden@1-999999999999", layer: 999999999999, layers: 4))
+        expect("hidden@0,1-9223372036854775807", .layerOutOfRange(item: "hidden@0,1-9223372036854775807", layer: 9223372036854775807, layers: 4))
+        expect("attn_probs@0:h0-99999999999", .headOutOfRange(item: "attn_probs@0:h0-99999999999", head: 99999999999, heads: 4))
+        expect("attn_probs@0,h2-88888888888", .headOutOfRange(item: "attn_probs@0,h2-88888888888", head: 88888888888, heads: 4))
+        expect("hidden@-5", .badSelection(item: "hidden@-5", reason: "'-5' is not a range like 2-5"))
+    }
+
     func testGlob() {
         XCTAssertTrue(Glob("ssm_*").matches("ssm_state_norm"))
         XCTAssertTrue(Glob("*_mass").matches("attn_mass"))

@@ -60,6 +60,21 @@ final class SafeTensorsTests: XCTestCase {
         assertError(url.path) { if case .truncated = $0 { return true }; return false }
     }
 
+    /// A file cut short names the first tensor (by data offset) that lies past its end, the
+    /// same one on every run — not whichever entry a hash table happened to visit first.
+    func testTruncatedDataNamesTheFirstTensorPastTheEnd() throws {
+        let names = ["w_late", "a_middle", "z_early", "m_last"]
+        let offsets = [[8, 16], [16, 24], [0, 8], [24, 32]]
+        let entries = zip(names, offsets).map { #""\#($0)":{"dtype":"F32","shape":[2],"data_offsets":[\#($1[0]),\#($1[1])]}"# }
+        let path = try file(header: "{" + entries.joined(separator: ",") + "}", data: [UInt8](repeating: 0, count: 12))
+        for _ in 0..<5 {
+            assertError(path) {
+                if case .offsetsOutsideData(_, let tensor, let begin, _, _) = $0 { return tensor == "w_late" && begin == 8 }
+                return false
+            }
+        }
+    }
+
     func testHeaderLengthBeyondFile() throws {
         let path = try file(header: "{}", data: [], declaredLength: 4096)
         assertError(path) { if case .headerBeyondFile = $0 { return true }; return false }

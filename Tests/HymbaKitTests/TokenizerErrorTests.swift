@@ -186,6 +186,19 @@ final class TokenizerErrorTests: XCTestCase {
         guard case .invalidValue(_, "model.vocab", _)? = loadError(TinyTokenizer.editing("model") { $0["vocab"] = ["<unk>": 0, "a": 0] }) else {
             return XCTFail("shared id")
         }
+        // Fuzzer finding: one id of 2147483646 made the loader allocate a 2^31-entry id table
+        // (34 GB) and die out of memory. Huge ids and huge gaps are refused before allocating.
+        var sparse = (TinyTokenizer.object()["model"] as! [String: Any])["vocab"] as! [String: Int]
+        sparse["zz"] = 2147483646
+        guard case .invalidValue(_, "model.vocab", let reason)? = loadError(TinyTokenizer.editing("model") { $0["vocab"] = sparse }),
+              reason.contains("16777216") else {
+            return XCTFail("an id of 2^31 − 2 is beyond the bound")
+        }
+        sparse["zz"] = 5_000_000
+        guard case .invalidValue(_, "model.vocab", let gap)? = loadError(TinyTokenizer.editing("model") { $0["vocab"] = sparse }),
+              gap.contains("would have no piece") else {
+            return XCTFail("an id 5 M past the other pieces leaves too many ids without a piece")
+        }
         XCTAssertEqual(loadError(TinyTokenizer.editing("model") { $0["vocab"] = "a b" }),
                        .wrongType(file: "tokenizer.json", path: "model.vocab", expected: "an object"))
         XCTAssertEqual(loadError(TinyTokenizer.editing("model") { $0["unk_token"] = "<oov>" }),

@@ -209,6 +209,17 @@ final class RenderingTests: XCTestCase {
         XCTAssertLessThan(luminances(col: 1).min()!, 0.1)
     }
 
+    /// Words in cells (the logit lens grid) come out the same in PNG, SVG and PDF.
+    func testCellTextsInEveryFormat() throws {
+        let dir = try TemporaryDirectory()
+        var map = try Heatmap(values: [0.05, 0.9, 0.4, 0.7, 0.2, 1], rows: 2, cols: 3, rowLabels: ["layer 1", "layer 0"],
+                              colLabels: ["<s>", "▁The", "▁cat"], norm: .linear(min: 0, max: 1),
+                              title: "logit lens", xLabel: "position", yLabel: "layer", colorBarLabel: "p(top-1)")
+        map.cellTexts = try CellTexts(rows: 2, cols: 3, primary: ["▁the", "\n", "▁sat", "<0x0A>", "▁mat", "."],
+                                      secondary: ["#1", "#12", "#3", "#140", "#2", "#1"])
+        try renderAllFormats(Figure(panels: [.heatmap(map)]), name: "cell-texts", in: dir)
+    }
+
     // MARK: Other plot types
 
     func testLinePlots() throws {

@@ -14,12 +14,15 @@ public enum FixtureFiles {
         .deletingLastPathComponent()   // Tests
         .deletingLastPathComponent()
 
-    /// `Tests/Fixtures`: parity/, tokenizer/, decode/, chat/.
+    /// `Tests/Fixtures`: parity/, tokenizer/, decode/, chat/ (copies), jinja/ (the project's own).
     public static let root = repositoryRoot.appendingPathComponent("Tests/Fixtures")
     public static let parity = root.appendingPathComponent("parity")
     public static let tokenizer = root.appendingPathComponent("tokenizer")
     public static let decode = root.appendingPathComponent("decode")
     public static let chat = root.appendingPathComponent("chat")
+    /// The project's own Jinja reference cases (scripts/make-jinja-cases.py renders them with
+    /// Jinja2 as Hugging Face configures it); not a copy of an upstream fixture.
+    public static let jinja = root.appendingPathComponent("jinja")
     /// The real Hymba-1.5B-Base config.json, shipped for `init`.
     public static let hymba15BConfig = repositoryRoot.appendingPathComponent("models/configs/hymba-1.5b-base.json")
     public static let bundledModel = repositoryRoot.appendingPathComponent("models/hymba-tiny")

@@ -16,12 +16,15 @@ public final class Checkpoint: @unchecked Sendable {
     public init(directory: URL) throws {
         self.directory = directory
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) else {
             throw CheckpointError.fileNotFound(path: directory.path)
         }
+        guard isDirectory.boolValue else { throw CheckpointError.notAFolder(path: directory.path) }
         let configURL = directory.appendingPathComponent("config.json")
         do {
-            configData = try Data(contentsOf: configURL)
+            configData = try readFile(configURL, limit: FileSizeLimit.json)
+        } catch let error as FileTooLarge {
+            throw error
         } catch {
             throw CheckpointError.fileNotFound(path: configURL.path)
         }
@@ -97,7 +100,7 @@ public final class Checkpoint: @unchecked Sendable {
 
     private static func readIndex(_ url: URL) throws -> [String: String] {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch { throw CheckpointError.unreadable(path: url.path, reason: error.localizedDescription) }
+        do { data = try readFile(url, limit: FileSizeLimit.json) } catch let error as FileTooLarge { throw error } catch { throw CheckpointError.unreadable(path: url.path, reason: error.localizedDescription) }
         struct Index: Decodable { let weight_map: [String: String] }
         let index: Index
         do {

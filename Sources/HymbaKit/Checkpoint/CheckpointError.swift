@@ -2,6 +2,7 @@
 /// Each description is one line that names the file, tensor or key and the bad value.
 public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     case fileNotFound(path: String)
+    case notAFolder(path: String)
     case unreadable(path: String, reason: String)
     case truncated(path: String, reason: String)
     case headerTooLarge(path: String, declared: UInt64, limit: UInt64)
@@ -26,6 +27,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .fileNotFound(let path):
             return "file not found: \(path)"
+        case .notAFolder(let path):
+            return "\(path) is a file, not a checkpoint folder (give the folder that holds config.json and model.safetensors)"
         case .unreadable(let path, let reason):
             return "cannot read \(path): \(reason)"
         case .truncated(let path, let reason):

@@ -81,7 +81,7 @@ public struct HymbaConfig: Decodable, Equatable, Sendable {
         case torchDType = "torch_dtype"
     }
 
-    // MARK: Derived sizes (SEMANTICS.md §1)
+    // MARK: Derived sizes (docs/forward.md)
 
     /// Query/key head dimension `hd = D / H`.
     public var headDim: Int { hiddenSize / attentionHeads }
@@ -182,7 +182,9 @@ public struct HymbaConfig: Decodable, Equatable, Sendable {
     public init(contentsOf url: URL) throws {
         let data: Data
         do {
-            data = try Data(contentsOf: url)
+            data = try readFile(url, limit: FileSizeLimit.json)
+        } catch let error as FileTooLarge {
+            throw error
         } catch {
             throw CheckpointError.fileNotFound(path: url.path)
         }
@@ -207,6 +209,7 @@ public struct HymbaConfig: Decodable, Equatable, Sendable {
         func positive(_ key: String, _ value: Int) throws {
             guard value > 0 else { throw CheckpointError.invalidConfigValue(key: key, value: "\(value)", reason: "must be positive") }
         }
+        try ConfigLimits.check(self)
         try positive("vocab_size", vocabSize)
         try positive("hidden_size", hiddenSize)
         try positive("intermediate_size", intermediateSize)

@@ -10,14 +10,21 @@ import Foundation
 /// `dt ~ LogUniform(0.001, 0.1)` floored at 1e-4; conv1d and dt_proj uniform with PyTorch's
 /// default bounds (1/√K and R^-½).
 public enum RandomCheckpoint {
-    /// Rewrites a config.json for `layers` layers: layer lists are cut to the layers that remain.
+    /// Rewrites a config.json for its first `layers` layers: layer lists are cut to the layers
+    /// that remain.
+    ///
+    /// - Throws: when `layers` is not between 1 and the config's own layer count (the cut keeps
+    ///   layers; it cannot invent any).
     public static func configJSON(from original: Data, layers: Int?, dtype: DType) throws -> Data {
         guard var json = (try? JSONSerialization.jsonObject(with: original)) as? [String: Any] else {
             throw CheckpointError.invalidConfigJSON(path: "config", reason: "not a JSON object")
         }
         if let layers {
-            guard layers > 0 else {
-                throw CheckpointError.invalidConfigValue(key: "num_hidden_layers", value: "\(layers)", reason: "must be positive")
+            let available = json["num_hidden_layers"] as? Int
+            guard layers > 0, available.map({ layers <= $0 }) ?? true else {
+                throw CheckpointError.invalidConfigValue(
+                    key: "num_hidden_layers", value: "\(layers)",
+                    reason: "--layers keeps the first N layers, so N must be between 1 and the config's \(available ?? 0)")
             }
             json["num_hidden_layers"] = layers
             if let global = json["global_attn_idx"] as? [Int] { json["global_attn_idx"] = global.filter { $0 < layers } }
@@ -37,20 +44,33 @@ public enum RandomCheckpoint {
     /// - Parameter progress: called with (tensors written, total).
     public static func write(configData: Data, to directory: URL, seed: UInt64, dtype: DType,
                              progress: ((Int, Int) -> Void)? = nil) throws {
+        try write(configData: configData, configURL: directory.appendingPathComponent("config.json"),
+                  weightsURL: directory.appendingPathComponent("model.safetensors"), seed: seed, dtype: dtype,
+                  progress: progress)
+    }
+
+    /// Writes the config and the weights to the given files (e.g. inside a staging folder).
+    public static func write(configData: Data, configURL: URL, weightsURL: URL, seed: UInt64, dtype: DType,
+                             progress: ((Int, Int) -> Void)? = nil) throws {
         let config = try HymbaConfig(json: configData)
         let plan = tensorPlan(config)
         let json = try? JSONSerialization.jsonObject(with: configData) as? [String: Any]
         let std = Float((json?["initializer_range"] as? Double) ?? 0.02)
         var random = SplitMix64(seed: seed)
         let entries = plan.map { SafeTensorsStreamWriter.Entry(name: $0.name, dtype: dtype, shape: $0.shape) }
-        let writer = try SafeTensorsStreamWriter(url: directory.appendingPathComponent("model.safetensors"),
+        let writer = try SafeTensorsStreamWriter(url: weightsURL,
                                                  entries: entries, metadata: ["format": "pt"])
         for (index, tensor) in plan.enumerated() {
             try writer.append(values(for: tensor, config: config, std: std, random: &random))
             progress?(index + 1, plan.count)
         }
         try writer.finish()
-        try AtomicFileWriter.write(configData, to: directory.appendingPathComponent("config.json"))
+        try AtomicFileWriter.write(configData, to: configURL)
+    }
+
+    /// The size of the `model.safetensors` that `write` produces for `config` (header aside).
+    public static func storedBytes(config: HymbaConfig, dtype: DType) -> Int {
+        tensorPlan(config).reduce(0) { $0 + $1.shape.reduce(1, *) } * dtype.size
     }
 
     enum Initializer {

@@ -156,7 +156,9 @@ public final class SafeTensorsFile: @unchecked Sendable {
             throw CheckpointError.invalidHeader(path: path, reason: "not a JSON object of tensor entries (\(Self.brief(error)))")
         }
         var tensors: [String: TensorInfo] = [:]
-        for (name, result) in raw.entries {
+        // Entries are checked in file order (by data offset, malformed ones first, ties by name),
+        // so a truncated file always names the first tensor that lies past its end.
+        for (name, result) in raw.entries.sorted(by: Self.fileOrder) {
             let entry: RawEntry
             switch result {
             case .success(let e): entry = e
@@ -209,6 +211,14 @@ public final class SafeTensorsFile: @unchecked Sendable {
             throw CheckpointError.gapInData(path: path, at: cursor)
         }
         return (raw.metadata, tensors)
+    }
+
+    private static func fileOrder(_ a: (String, Result<RawEntry, Error>), _ b: (String, Result<RawEntry, Error>)) -> Bool {
+        func begin(_ entry: Result<RawEntry, Error>) -> Int {
+            guard case .success(let e) = entry else { return Int.min }
+            return e.data_offsets.first ?? Int.min
+        }
+        return (begin(a.1), a.0) < (begin(b.1), b.0)
     }
 
     private static func brief(_ error: Error) -> String {

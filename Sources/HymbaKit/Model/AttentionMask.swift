@@ -1,4 +1,4 @@
-/// Which keys a query row may see in one layer (SEMANTICS.md §3.3):
+/// Which keys a query row may see in one layer (docs/forward.md, "One layer"):
 ///
 /// ```
 /// allowed(t, u) = u ≤ t  ∧  (global ∨ t − u ≤ W ∨ u < M)

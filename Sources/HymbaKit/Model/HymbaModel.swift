@@ -8,7 +8,7 @@ public enum LogitRows: Sendable {
 
 /// A Hymba model ready to run: validated config and fp32 weights.
 ///
-/// The prefill forward (SEMANTICS.md §2–4) reads top to bottom:
+/// The prefill forward (docs/forward.md) reads top to bottom:
 /// ```
 /// X = [meta tokens; embed(ids)]                         (T, D), T = M + n
 /// for each layer: X = HybridBlock(X)                    attention ‖ SSM → norm → average → out_proj; MLP

@@ -5,7 +5,7 @@
 /// H attention heads (= SSM heads), dv = E / H, E = d_inner, N = d_state.
 /// `docs/probes.md` documents every point with its formula.
 public enum HookPoint: String, CaseIterable, Sendable {
-    // Foundation keys (DESIGN.md).
+    // The keys the reference goldens hold (docs/probes.md).
     case hidden
     case attnProbs = "attn_probs"
     case attnOut = "attn_out"

@@ -9,6 +9,7 @@ public enum ProbeError: Error, CustomStringConvertible, Equatable {
     case tokenOutOfRange(id: Int, position: Int, vocabularySize: Int)
     case tooLong(tokens: Int, limit: Int)
     case emptyPlan
+    case recordingTooLarge(plan: String, bytes: Int, available: Int)
 
     public var description: String {
         switch self {
@@ -30,6 +31,9 @@ public enum ProbeError: Error, CustomStringConvertible, Equatable {
             return "the prompt has \(tokens) positions (meta tokens included), more than max_position_embeddings = \(limit)"
         case .emptyPlan:
             return "nothing to record: --record needs at least one key"
+        case .recordingTooLarge(let plan, let bytes, let available):
+            let gib = { (b: Int) in String(format: "%.1f GiB", Double(b) / Double(1 << 30)) }
+            return "recording '\(plan)' on this prompt needs \(gib(bytes)), more than this machine can spare (\(gib(available)) free): record fewer layers or heads (e.g. attn_probs@0,last:h0-3) or the reductions (*_mass, *_entropy)"
         }
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// What a recording file holds besides the tensors: where they came from and how to read them.
-/// Written as JSON beside the safetensors file (`rec.safetensors` → `rec.json`) and also into
+/// Written as JSON beside the safetensors file (`rec.safetensors` → `rec.manifest.json`) and also into
 /// the safetensors `__metadata__` under `"manifest"`, so either file alone identifies the run.
 public struct RecordingManifest: Codable, Equatable, Sendable {
     public struct Tokens: Codable, Equatable, Sendable {
@@ -79,13 +79,27 @@ public struct Recording: Sendable {
         self.manifest = manifest
     }
 
-    /// `rec.safetensors` → `rec.json`.
+    /// `rec.safetensors` → `rec.manifest.json` (a name of its own, so the manifest never lands
+    /// on a user's `rec.json`).
     public static func manifestURL(for url: URL) -> URL {
-        url.deletingPathExtension().appendingPathExtension("json")
+        url.deletingPathExtension().appendingPathExtension("manifest.json")
+    }
+
+    /// Refuses a manifest path that holds a file which is not a recording manifest: writing
+    /// a recording must never replace a file of the user's.
+    public static func checkManifestPath(for url: URL) throws {
+        let manifest = manifestURL(for: url)
+        guard FileManager.default.fileExists(atPath: manifest.path) else { return }
+        let data = try? readFile(manifest, limit: FileSizeLimit.json)
+        if data.flatMap({ try? JSONDecoder().decode(RecordingManifest.self, from: $0) }) == nil {
+            throw OutputError.cannotCreate(path: manifest.path,
+                                           reason: "the recording's manifest goes here, but this file is not a hymba-lens manifest and is kept; choose another --out name")
+        }
     }
 
     /// Writes the safetensors file and its manifest, each atomically; on failure neither remains.
     public func write(to url: URL) throws {
+        try Self.checkManifestPath(for: url)
         let manifestData = try manifest.jsonData()
         let manifestText = String(decoding: manifestData, as: UTF8.self)
         let manifestWriter = try AtomicFileWriter(destination: Self.manifestURL(for: url))
@@ -118,7 +132,7 @@ public struct Recording: Sendable {
             }
         }
         let beside = Self.manifestURL(for: url)
-        let data = (try? Data(contentsOf: beside)) ?? file.metadata["manifest"].map { Data($0.utf8) }
+        let data = (try? readFile(beside, limit: FileSizeLimit.json)) ?? file.metadata["manifest"].map { Data($0.utf8) }
         guard let data else {
             throw CheckpointError.invalidHeader(path: url.path, reason: "no manifest (neither \(beside.lastPathComponent) nor safetensors metadata)")
         }

@@ -99,14 +99,14 @@ public struct RecordingPlan: Hashable, Sendable {
                 guard item.hasLayerList else {
                     throw ProbeError.badSelection(item: item.text, reason: "'\(body)' continues a layer list, but the item before it has none (write name@\(body))")
                 }
-                let layers = try Self.parseRange(body, item: item.text, last: layerCount - 1)
+                let layers = try Self.parseRange(body, item: item.text, kind: .layer, count: layerCount)
                 if item.layers != nil { item.layers! += layers }          // (an "@all" list stays all)
-                if let headPart { item.heads = (item.heads ?? []) + (try Self.parseHeads(headPart, item: item.text)) }
+                if let headPart { item.heads = (item.heads ?? []) + (try Self.parseHeads(headPart, item: item.text, count: headCount)) }
                 items.append(item)
             } else if Self.isHeadToken(body) {
                 guard var item = items.popLast() else { throw ProbeError.badSelection(item: token, reason: "a head selection needs a key before it") }
                 item.text += "," + token
-                item.heads = (item.heads ?? []) + (try Self.parseHeads(body, item: item.text))
+                item.heads = (item.heads ?? []) + (try Self.parseHeads(body, item: item.text, count: headCount))
                 items.append(item)
             } else {
                 var name = body.trimmingCharacters(in: .whitespaces)
@@ -115,7 +115,7 @@ public struct RecordingPlan: Hashable, Sendable {
                 if let at = body.firstIndex(of: "@") {
                     name = body[..<at].trimmingCharacters(in: .whitespaces)
                     let layerText = body[body.index(after: at)...].trimmingCharacters(in: .whitespaces)
-                    layers = layerText == "all" ? nil : try Self.parseRange(layerText, item: token, last: layerCount - 1)
+                    layers = layerText == "all" ? nil : try Self.parseRange(layerText, item: token, kind: .layer, count: layerCount)
                     hasLayerList = true
                 }
                 if name.hasPrefix("layers."), let (layer, rest) = Self.splitLayerKey(name) {
@@ -128,7 +128,7 @@ public struct RecordingPlan: Hashable, Sendable {
                         hasLayerList = true
                     }
                 }
-                let heads = try headPart.map { try Self.parseHeads($0, item: token) }
+                let heads = try headPart.map { try Self.parseHeads($0, item: token, count: headCount) }
                 items.append(Item(text: token, names: try Self.resolve(name), layers: layers, hasLayerList: hasLayerList, heads: heads))
             }
         }
@@ -289,35 +289,50 @@ public struct RecordingPlan: Hashable, Sendable {
         return (layer, parts[2])
     }
 
-    private static func parseHeads(_ text: String, item: String) throws -> [Int] {
+    private static func parseHeads(_ text: String, item: String, count: Int) throws -> [Int] {
         var out: [Int] = []
         let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         for part in parts {
             guard part.first == "h", part.count > 1 else {
                 throw ProbeError.badSelection(item: item, reason: "heads are written h<number> or h<from>-<to>, e.g. h0-3")
             }
-            out += try parseRange(String(part.dropFirst()), item: item, last: nil)
+            out += try parseRange(String(part.dropFirst()), item: item, kind: .head, count: count)
         }
         return out
     }
 
-    /// "5" → [5]; "2-4" → [2,3,4]; "last" → [last].
-    private static func parseRange(_ text: String, item: String, last: Int?) throws -> [Int] {
+    /// What a number in a plan counts, for its range check.
+    private enum Numbered { case layer, head }
+
+    /// "5" → [5]; "2-4" → [2,3,4]; "last" → [count − 1] (layers only).
+    ///
+    /// Every number is checked against `count` before a range is expanded, so a range like
+    /// `1-999999999999` is an error naming the layer, never an attempt to list that many.
+    private static func parseRange(_ text: String, item: String, kind: Numbered, count: Int) throws -> [Int] {
+        func checked(_ value: Int) throws -> Int {
+            guard (0..<count).contains(value) else {
+                switch kind {
+                case .layer: throw ProbeError.layerOutOfRange(item: item, layer: value, layers: count)
+                case .head: throw ProbeError.headOutOfRange(item: item, head: value, heads: count)
+                }
+            }
+            return value
+        }
         var out: [Int] = []
         let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         for part in parts {
             if part.isEmpty { throw ProbeError.badSelection(item: item, reason: "an empty layer or head list") }
-            if part == "last", let last { out.append(last); continue }
+            if part == "last", kind == .layer { out.append(try checked(count - 1)); continue }
             let bounds = part.split(separator: "-", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
             switch bounds.count {
             case 1:
                 guard let value = bounds[0] else { throw ProbeError.badSelection(item: item, reason: "'\(part)' is not a number") }
-                out.append(value)
+                out.append(try checked(value))
             case 2:
                 guard let from = bounds[0], let to = bounds[1], from <= to else {
                     throw ProbeError.badSelection(item: item, reason: "'\(part)' is not a range like 2-5")
                 }
-                out += Array(from...to)
+                out += Array(try checked(from)...(try checked(to)))
             default:
                 throw ProbeError.badSelection(item: item, reason: "'\(part)' is not a number or range")
             }

@@ -24,10 +24,14 @@ public final class AtomicFileWriter {
     private let handle: FileHandle
     private var finished = false
 
+    /// Missing parent folders of `destination` are created.
     public init(destination: URL) throws {
         self.destination = destination
         let directory = destination.deletingLastPathComponent()
         var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: directory.path) {
+            try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        }
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw OutputError.cannotCreate(path: destination.path, reason: "directory \(directory.path) does not exist")
         }

@@ -68,6 +68,7 @@ struct JSONNode {
         switch value {
         case let .integer(number): return Double(number)
         case let .double(number): return number
+        case let .largeInteger(digits): return Double(digits) ?? .infinity
         default: throw wrongType("a number")
         }
     }

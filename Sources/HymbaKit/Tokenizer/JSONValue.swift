@@ -9,8 +9,11 @@ enum JSONValue {
     case bool(Bool)
     /// A number literal without fraction or exponent that fits in `Int`.
     case integer(Int)
-    /// Any other number literal.
+    /// A number literal with a fraction or an exponent.
     case double(Double)
+    /// An integer literal beyond `Int` (its digits): Python reads it exactly, so a consumer
+    /// that cannot must say so rather than round it through a double.
+    case largeInteger(String)
     case string(String)
     case array([JSONValue])
     case object([JSONMember])
@@ -180,7 +183,7 @@ private struct JSONParser {
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-        if isInteger, let value = Int(text) { return .integer(value) }
+        if isInteger { return Int(text).map(JSONValue.integer) ?? .largeInteger(text) }
         guard let value = Double(text) else { throw JSONParseError(offset: start, reason: "invalid number") }
         return .double(value)
     }

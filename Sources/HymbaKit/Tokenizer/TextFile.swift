@@ -6,11 +6,14 @@ import Foundation
 /// the file, so the error names the path and the byte offset of the first invalid sequence. The
 /// text is returned exactly as stored: a byte-order mark or trailing newline stays.
 ///
-/// - Throws: `TokenizerError.unreadableFile` or `TokenizerError.invalidUTF8`.
+/// - Throws: `TokenizerError.unreadableFile`, `TokenizerError.invalidUTF8`, or `FileTooLarge`
+///   beyond `FileSizeLimit.text`.
 public func readUTF8TextFile(_ url: URL) throws -> String {
     let data: Data
     do {
-        data = try Data(contentsOf: url)
+        data = try readFile(url, limit: FileSizeLimit.text)
+    } catch let error as FileTooLarge {
+        throw error
     } catch {
         throw TokenizerError.unreadableFile(path: url.path, reason: readFailureReason(url, error))
     }
@@ -21,7 +24,7 @@ public func readUTF8TextFile(_ url: URL) throws -> String {
 /// (read to its end), so text can be piped in.
 public func readUTF8Text(path: String) throws -> String {
     guard path == "-" else { return try readUTF8TextFile(URL(fileURLWithPath: path)) }
-    return try validatedUTF8(FileHandle.standardInput.readDataToEndOfFile(), source: "standard input")
+    return try validatedUTF8(try readStandardInput(limit: FileSizeLimit.text), source: "standard input")
 }
 
 private func validatedUTF8(_ data: Data, source: String) throws -> String {

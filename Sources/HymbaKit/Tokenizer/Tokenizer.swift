@@ -41,8 +41,8 @@ public struct Tokenizer: Sendable {
     public init(directory: URL) throws {
         let tokenizerURL = directory.appendingPathComponent("tokenizer.json")
         let configURL = directory.appendingPathComponent(TokenizerConfig.fileName)
-        let tokenizerData = try Tokenizer.read(tokenizerURL)
-        let configData = FileManager.default.fileExists(atPath: configURL.path) ? try Tokenizer.read(configURL) : nil
+        let tokenizerData = try Tokenizer.read(tokenizerURL, limit: FileSizeLimit.tokenizer)
+        let configData = FileManager.default.fileExists(atPath: configURL.path) ? try Tokenizer.read(configURL, limit: FileSizeLimit.json) : nil
         try self.init(tokenizerJSON: tokenizerData, tokenizerConfigJSON: configData,
                       tokenizerName: tokenizerURL.path, configName: configURL.path)
     }
@@ -119,9 +119,11 @@ public struct Tokenizer: Sendable {
         self.cleansUpSpaces = cleansUpSpaces
     }
 
-    private static func read(_ url: URL) throws -> Data {
+    private static func read(_ url: URL, limit: Int) throws -> Data {
         do {
-            return try Data(contentsOf: url)
+            return try readFile(url, limit: limit)
+        } catch let error as FileTooLarge {
+            throw error
         } catch {
             throw TokenizerError.unreadableFile(path: url.path, reason: readFailureReason(url, error))
         }

@@ -7,6 +7,12 @@ struct Vocabulary: Sendable {
     let pieces: [String?]
     private let idsByPiece: [[UInt8]: Int32]
 
+    /// Ids are below this bound: 16.7 M, far above any real vocabulary (Hymba's has 32,001).
+    static let idLimit = 1 << 24
+    /// How many ids below the largest may have no piece. The id → piece table is as long as the
+    /// largest id, so a file with one huge id must not make us allocate gigabytes for nothing.
+    static let unusedIDLimit = 1 << 16
+
     /// Reads `model.vocab`, an object mapping piece → id.
     init(node: JSONNode) throws {
         let members = try node.objectMembers()
@@ -14,14 +20,18 @@ struct Vocabulary: Sendable {
         idsByPiece.reserveCapacity(members.count)
         var largestID = -1
         for member in members {
-            guard case let .integer(id) = member.value, id >= 0, id < Int(Int32.max) else {
-                throw node.invalid("the id of \(String(reflecting: member.key)) must be an integer in 0..<\(Int32.max)")
+            guard case let .integer(id) = member.value, id >= 0, id < Self.idLimit else {
+                throw node.invalid("the id of \(String(reflecting: member.key)) must be an integer in 0..<\(Self.idLimit)")
             }
             let bytes = Array(member.key.utf8)
             guard idsByPiece.updateValue(Int32(id), forKey: bytes) == nil else {
                 throw node.invalid("piece \(String(reflecting: member.key)) appears twice")
             }
             largestID = max(largestID, id)
+        }
+        let unused = largestID + 1 - idsByPiece.count
+        guard unused <= Self.unusedIDLimit else {
+            throw node.invalid("ids run up to \(largestID) but there are only \(idsByPiece.count) pieces: \(unused) ids would have no piece (at most \(Self.unusedIDLimit) may)")
         }
         var pieces = [String?](repeating: nil, count: largestID + 1)
         for member in members {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HymbaAnalysis
 import HymbaKit
+import HymbaReport
 
 struct Entropy: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,35 +29,15 @@ struct Entropy: ParsableCommand {
 
     @OptionGroup var corpus: CorpusOptions
     @OptionGroup var output: AnalysisOutputOptions
+    @OptionGroup var runOptions: CorpusRunOptions
 
     func run() throws {
-        let modelPath = DisplayPath.relative(try model ?? ModelLoading.defaultModelPath())
-        let destination = try output.checkedDestination()
-        let checkpoint = try Checkpoint(path: modelPath)
-        guard checkpoint.config.memoryTokens > 0 else {
-            throw CLIError("\(modelPath) has no meta tokens: with and without them would be the same run")
+        var command = CorpusCommand(command: "entropy", label: "entropy (with and without meta tokens)", model: model,
+                                    domains: [DomainOption(name: "prompts", path: corpus.prompts)],
+                                    limits: corpus.limits, output: output, run: runOptions)
+        command.checkModel = { path, config in
+            guard config.memoryTokens > 0 else { throw CLIError("\(path) has no meta tokens: with and without them would be the same run") }
         }
-        let tokenizer = try Corpus.tokenizer(for: checkpoint)
-        let prompts = try Corpus.load(name: "prompts", path: corpus.prompts, tokenizer: tokenizer, config: checkpoint.config,
-                                      maxPassages: corpus.limits.maxPassages, maxTokens: corpus.limits.maxTokens)
-        let model = try ModelLoading.load(checkpoint, quiet: output.quiet)
-        let config = model.config
-
-        var results: [[LayerEntropy]] = []
-        for (variant, label) in [(model, "entropy (with meta tokens)"), (model.withoutMetaTokens(), "entropy (without meta tokens)")] {
-            var entropy = EntropyAccumulator(layers: config.hiddenLayers, heads: config.attentionHeads)
-            try CorpusRunner.record(model: variant, points: EntropyAccumulator.requiredPoints, corpora: [prompts],
-                                    label: label, quiet: output.quiet) { _, recording in
-                try entropy.add(recording)
-            }
-            results.append(entropy.summary)
-        }
-
-        let staging = try StagingDirectory(destination: destination)
-        let writer = ArtifactWriter(staging: staging, dpi: output.dpi)
-        _ = try EntropyArtifacts.write(withMeta: results[0], withoutMeta: results[1], passages: prompts.passages.count,
-                                       tokens: prompts.tokenCount, modelPath: modelPath, config: config, writer: writer)
-        try staging.commit()
-        if !output.quiet { Progress.note("wrote \(output.out)/ (\(writer.figures.count) figures as PNG and SVG, \(writer.tables.count) tables)") }
+        _ = try command.execute { run in [try EntropyAnalysis(settings: .init(), run: run)] }
     }
 }

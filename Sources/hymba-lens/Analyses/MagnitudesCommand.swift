@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HymbaAnalysis
 import HymbaKit
+import HymbaReport
 
 struct Magnitudes: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,27 +28,12 @@ struct Magnitudes: ParsableCommand {
 
     @OptionGroup var corpus: CorpusOptions
     @OptionGroup var output: AnalysisOutputOptions
+    @OptionGroup var runOptions: CorpusRunOptions
 
     func run() throws {
-        let modelPath = DisplayPath.relative(try model ?? ModelLoading.defaultModelPath())
-        let destination = try output.checkedDestination()
-        let checkpoint = try Checkpoint(path: modelPath)
-        let tokenizer = try Corpus.tokenizer(for: checkpoint)
-        let prompts = try Corpus.load(name: "prompts", path: corpus.prompts, tokenizer: tokenizer, config: checkpoint.config,
-                                      maxPassages: corpus.limits.maxPassages, maxTokens: corpus.limits.maxTokens)
-        let model = try ModelLoading.load(checkpoint, quiet: output.quiet)
-
-        var magnitudes = BranchMagnitudeAccumulator(layers: model.config.hiddenLayers)
-        try CorpusRunner.record(model: model, points: BranchMagnitudeAccumulator.requiredPoints, corpora: [prompts],
-                                label: "magnitudes", quiet: output.quiet) { _, recording in
-            try magnitudes.add(recording)
-        }
-
-        let staging = try StagingDirectory(destination: destination)
-        let writer = ArtifactWriter(staging: staging, dpi: output.dpi)
-        _ = try MagnitudeArtifacts.write(magnitudes.summary(weights: model.weights), passages: magnitudes.passages,
-                                         tokens: prompts.tokenCount, modelPath: modelPath, config: model.config, writer: writer)
-        try staging.commit()
-        if !output.quiet { Progress.note("wrote \(output.out)/ (\(writer.figures.count) figures as PNG and SVG, \(writer.tables.count) tables)") }
+        let command = CorpusCommand(command: "magnitudes", label: "magnitudes", model: model,
+                                    domains: [DomainOption(name: "prompts", path: corpus.prompts)],
+                                    limits: corpus.limits, output: output, run: runOptions)
+        _ = try command.execute { run in [try MagnitudesAnalysis(settings: .init(), run: run)] }
     }
 }

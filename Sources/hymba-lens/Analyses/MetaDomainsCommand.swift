@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HymbaAnalysis
 import HymbaKit
+import HymbaReport
 
 struct MetaDomains: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -61,53 +62,24 @@ struct MetaDomains: ParsableCommand {
 
     @OptionGroup var limits: CorpusLimits
     @OptionGroup var output: AnalysisOutputOptions
+    @OptionGroup var runOptions: CorpusRunOptions
 
     func validate() throws {
-        if permutations < 0 { throw ValidationError("--permutations must be at least 0") }
+        if let problem = PermutationTest.problem(permutations: permutations) { throw ValidationError(problem) }
         if top < 1 { throw ValidationError("--top must be at least 1") }
     }
 
     func run() throws {
-        let modelPath = DisplayPath.relative(try model ?? ModelLoading.defaultModelPath())
-        let destination = try output.checkedDestination()
-        let domains = try DomainOption.parseAll(domain)
-        guard domains.count >= 2 else { throw CLIError("give at least two --domain name=file to compare") }
-        let checkpoint = try Checkpoint(path: modelPath)
-        let config = checkpoint.config
-        guard config.memoryTokens > 0 else { throw CLIError("\(modelPath) has no meta tokens to compare") }
-        let layers = try Self.layers(layer, config: config)
-        let tokenizer = try Corpus.tokenizer(for: checkpoint)
-        let corpora = try domains.map {
-            try Corpus.load(name: $0.name, path: $0.path, tokenizer: tokenizer, config: config,
-                            maxPassages: limits.maxPassages, maxTokens: limits.maxTokens)
+        var command = CorpusCommand(command: "meta-domains", label: "meta-domains", model: model, domains: try DomainOption.parseAll(domain),
+                                    limits: limits, output: output, run: runOptions)
+        guard command.domains.count >= 2 else { throw CLIError("give at least two --domain name=file to compare") }
+        var layers: [Int] = []
+        command.checkModel = { path, config in
+            guard config.memoryTokens > 0 else { throw CLIError("\(path) has no meta tokens to compare") }
+            layers = try Self.layers(layer, config: config)
         }
-        let model = try ModelLoading.load(checkpoint, quiet: output.quiet)
-
-        var collectors = domains.map {
-            MetaProfileCollector(name: $0.name, layers: layers, heads: config.attentionHeads, metaCount: config.memoryTokens)
-        }
-        let layerSuffix = "@" + layers.map(String.init).joined(separator: ",")
-        try CorpusRunner.record(model: model, points: MetaProfileCollector.requiredPoints, layers: layerSuffix,
-                                corpora: corpora, label: "meta-domains", quiet: output.quiet) { index, recording in
-            try collectors[index].add(recording)
-        }
-        let results = try Self.analyze(collectors, permutations: permutations, seed: seed, top: top)
-
-        let staging = try StagingDirectory(destination: destination)
-        let writer = ArtifactWriter(staging: staging, dpi: output.dpi)
-        _ = try MetaDomainArtifacts.write(.init(collectors: collectors, corpora: corpora, results: results,
-                                                primaryLayer: layers.last!, permutations: permutations, seed: seed,
-                                                modelPath: modelPath, config: config), writer: writer)
-        try staging.commit()
-        if !output.quiet { Progress.note("wrote \(output.out)/ (\(writer.figures.count) figures as PNG and SVG, \(writer.tables.count) tables)") }
-    }
-
-    /// The analysis of every collected layer.
-    static func analyze(_ collectors: [MetaProfileCollector], permutations: Int, seed: UInt64, top: Int) throws -> [MetaDomainAnalysis.Result] {
-        guard let layers = collectors.first?.layers else { return [] }
-        return try layers.map { layer in
-            try MetaDomainAnalysis.analyze(domains: collectors.map { ($0.name, $0.profiles(layer: layer) ?? []) },
-                                           layer: layer, permutations: permutations, seed: seed, topCount: top)
+        _ = try command.execute { run in
+            [try MetaDomainsAnalysis(settings: .init(layers: layers, permutations: permutations, seed: seed, top: top), run: run)]
         }
     }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HymbaAnalysis
 import HymbaKit
+import HymbaReport
 
 struct Roles: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -51,52 +52,16 @@ struct Roles: ParsableCommand {
 
     @OptionGroup var thresholds: RoleThresholdOptions
     @OptionGroup var output: AnalysisOutputOptions
+    @OptionGroup var runOptions: CorpusRunOptions
 
     func run() throws {
-        let modelPath = DisplayPath.relative(try model ?? ModelLoading.defaultModelPath())
-        let destination = try output.checkedDestination()
+        let command = CorpusCommand(command: "roles", label: "roles", model: model,
+                                    domains: [DomainOption(name: "prompts", path: corpus.prompts)],
+                                    limits: corpus.limits, output: output, run: runOptions)
         let rule = try thresholds.rule()
-        let checkpoint = try Checkpoint(path: modelPath)
-        let tokenizer = try Corpus.tokenizer(for: checkpoint)
-        let prompts = try Corpus.load(name: "prompts", path: corpus.prompts, tokenizer: tokenizer, config: checkpoint.config,
-                                      maxPassages: corpus.limits.maxPassages, maxTokens: corpus.limits.maxTokens)
-        let model = try ModelLoading.load(checkpoint, quiet: output.quiet)
-        let config = model.config
-
-        var statistics = HeadStatisticsAccumulator(layers: config.hiddenLayers, heads: config.attentionHeads)
-        var deltas = DeltaNLLAccumulator(ablations: Self.ablations(config: config, branchesOnly: branchesOnly))
-        let plan = try CorpusRunner.plan(HeadStatisticsAccumulator.requiredPoints, config: config)
-        let progress = PassageProgress(label: "roles", totalPassages: prompts.passages.count, totalTokens: prompts.tokenCount, quiet: output.quiet)
-        for ids in prompts.passages {
-            try Self.measure(ids: ids, model: model, plan: plan, statistics: &statistics, deltas: &deltas, progress: progress)
-            progress.passageDone(tokens: ids.count)
+        _ = try command.execute { run in
+            [try RolesAnalysis(settings: .init(branchPassages: nil, headPassages: nil, ablateHeads: !branchesOnly, rule: rule), run: run)]
         }
-        progress.finish()
-
-        let staging = try StagingDirectory(destination: destination)
-        let writer = ArtifactWriter(staging: staging, dpi: output.dpi)
-        _ = try RoleArtifacts.write(.init(deltas: deltas, heads: statistics.statistics, rule: rule, modelPath: modelPath,
-                                          config: config, tokens: prompts.tokenCount,
-                                          tokenCounts: prompts.passages.map(\.count)), writer: writer)
-        try staging.commit()
-        if !output.quiet { Progress.note("wrote \(output.out)/ (\(writer.figures.count) figures as PNG and SVG, \(writer.tables.count) tables)") }
-    }
-
-    static func ablations(config: HymbaConfig, branchesOnly: Bool) -> [Ablation] {
-        let all = AblationStudy.components(config: config)
-        return branchesOnly ? all.filter { $0.target == .attentionBranch || $0.target == .ssmBranch } : all
-    }
-
-    /// One passage: head statistics from a recorded pass, then every ablation.
-    static func measure(ids: [Int], model: HymbaModel, plan: RecordingPlan, statistics: inout HeadStatisticsAccumulator,
-                        deltas: inout DeltaNLLAccumulator, progress: PassageProgress) throws {
-        let recorder = model.makeRecorder(plan: plan)
-        _ = try model.forward(ids: ids, recorder: recorder)
-        try statistics.add(PassageRecording(recorder: recorder, tokenCount: ids.count))
-        let losses = try AblationStudy.losses(model: model, ids: ids, ablations: deltas.ablations) { done, total in
-            if done % 8 == 0 || done == total { progress.detail("ablation \(done)/\(total)") }
-        }
-        try deltas.add(losses)
     }
 }
 

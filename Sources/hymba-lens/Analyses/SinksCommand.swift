@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HymbaAnalysis
 import HymbaKit
+import HymbaReport
 
 struct Sinks: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -37,37 +38,25 @@ struct Sinks: ParsableCommand {
     var noMeta = false
 
     @OptionGroup var output: AnalysisOutputOptions
+    @OptionGroup var runOptions: CorpusRunOptions
 
     @Option(help: ArgumentHelp("Also write the JSON table here ('-' for stdout).", valueName: "file"))
     var json: String?
 
     func run() throws {
-        let modelPath = DisplayPath.relative(try model ?? ModelLoading.defaultModelPath())
-        let destination = try output.checkedDestination()
-        let jsonURL = try json.flatMap { $0 == "-" ? nil : try OutputPath.check($0, extensions: ["json"]) }
-        let checkpoint = try Checkpoint(path: modelPath)
-        let tokenizer = try Corpus.tokenizer(for: checkpoint)
-        let prompts = try Corpus.load(name: "prompts", path: corpus.prompts, tokenizer: tokenizer, config: checkpoint.config,
-                                      maxPassages: corpus.limits.maxPassages, maxTokens: corpus.limits.maxTokens)
-        var model = try ModelLoading.load(checkpoint, quiet: output.quiet)
-        if noMeta { model = model.withoutMetaTokens() }
-
-        var sinks = SinkAccumulator(layers: model.config.hiddenLayers, heads: model.config.attentionHeads)
-        try CorpusRunner.record(model: model, points: SinkAccumulator.requiredPoints, corpora: [prompts],
-                                label: "sinks", quiet: output.quiet) { _, recording in
-            try sinks.add(recording)
+        var jsonURL: URL?
+        var command = CorpusCommand(command: "sinks", label: "sinks", model: model,
+                                    domains: [DomainOption(name: "prompts", path: corpus.prompts)],
+                                    limits: corpus.limits, output: output, run: runOptions)
+        command.checkOutputs = { jsonURL = try json.flatMap { $0 == "-" ? nil : try OutputPath.check($0, extensions: ["json"]) } }
+        let written = try command.execute { run in
+            [try SinksAnalysis(settings: .init(withMeta: !noMeta, withoutMeta: noMeta), run: run)]
         }
-
-        let staging = try StagingDirectory(destination: destination)
-        let writer = ArtifactWriter(staging: staging, dpi: output.dpi)
-        let tree = try SinkArtifacts.write(sinks.summary, config: model.config, metaCount: model.config.memoryTokens,
-                                           modelPath: modelPath, name: "sinks", writer: writer)
-        try staging.commit()
+        guard let tree = written.table else { return }
         if json == "-" {
             FileHandle.standardOutput.write(tree.serialized())
         } else if let jsonURL {
             try AtomicFileWriter.write(tree.serialized(), to: jsonURL)
         }
-        if !output.quiet { Progress.note("wrote \(output.out)/ (\(writer.figures.count) figures as PNG and SVG, \(writer.tables.count) tables)") }
     }
 }

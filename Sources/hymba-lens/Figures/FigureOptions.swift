@@ -66,8 +66,9 @@ struct FigureOptions: ParsableArguments {
         MapStyleOptions(colormap: (try? resolvedColormap()) ?? nil, norm: norm, gamma: gamma, vmax: vmax, absolute: abs)
     }
 
-    /// Writes the figure and says where on stdout.
+    /// Writes the figure (creating missing parent folders) and says where on stdout.
     func write(_ figure: Figure, to url: URL) throws {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try figure.render(to: url, dpi: dpi)
         let size = try figure.resolvedSize()
         print("wrote \(out) (\(Int(size.width.rounded())) × \(Int(size.height.rounded())) pt)")

@@ -18,16 +18,8 @@ enum ModelLoading {
     /// then upwards from the executable (which lives in `.build/<config>/` of the package).
     static func defaultModelPath() throws -> String {
         let relative = "models/hymba-tiny"
-        var candidates = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath)]
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<6 {
-            candidates.append(directory)
-            directory = directory.deletingLastPathComponent()
-        }
-        for base in candidates {
-            let url = base.appendingPathComponent(relative)
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("config.json").path) { return url.path }
-        }
+        let found = BundledFile.locate(relative) { FileManager.default.fileExists(atPath: $0.appendingPathComponent("config.json").path) }
+        if let found { return found.path }
         throw CLIError("no MODEL given and the bundled \(relative) was not found; pass a checkpoint folder")
     }
 }

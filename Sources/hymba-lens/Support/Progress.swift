@@ -1,17 +1,4 @@
-import Foundation
+import HymbaReport
 
-/// Progress and notes on stderr, so stdout stays clean for data (`--json`, ids).
-enum Progress {
-    static func note(_ message: String) {
-        FileHandle.standardError.write(Data((message + "\n").utf8))
-    }
-
-    /// A line rewritten in place on a terminal; plain lines when stderr is a file.
-    static func update(_ message: String, done: Bool = false) {
-        if isatty(2) != 0 {
-            FileHandle.standardError.write(Data(("\r\u{1B}[2K" + message + (done ? "\n" : "")).utf8))
-        } else if done {
-            note(message)
-        }
-    }
-}
+/// Progress and notes on stderr (the library's `ProgressLine`, under the name the commands use).
+typealias Progress = ProgressLine

@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 import HymbaKit
 
-/// The prompt of a run: token ids, or text tokenized with the model's own tokenizer.
+/// The prompt of a run: token ids, text tokenized with the model's own tokenizer, or a chat
+/// rendered with the model's chat template.
 struct PromptOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Comma-separated token ids, e.g. 1,450,4996 (include the BOS id 1 yourself).", valueName: "ids"))
     var ids: String?
@@ -13,10 +14,12 @@ struct PromptOptions: ParsableArguments {
     @Option(name: .customLong("text-file"), help: ArgumentHelp("A UTF-8 text file to tokenize as one prompt (- = standard input).", valueName: "file"))
     var textFile: String?
 
+    @OptionGroup var chat: ChatOptions
+
     func validate() throws {
-        let given = [ids != nil, text != nil, textFile != nil].filter { $0 }.count
+        let given = [ids != nil, text != nil, textFile != nil, chat.chat != nil].filter { $0 }.count
         guard given == 1 else {
-            throw ValidationError("give exactly one of --ids, --text or --text-file")
+            throw ValidationError("give exactly one of --ids, --text, --text-file or --chat")
         }
     }
 
@@ -30,7 +33,11 @@ struct PromptOptions: ParsableArguments {
             return (parsed, tokenizer?.tokenStrings(parsed))
         }
         guard let tokenizer else {
-            throw CLIError("\(modelDirectory.path) has no tokenizer.json: give --ids instead of text")
+            throw CLIError("\(modelDirectory.path) has no tokenizer.json: give --ids instead of \(chat.chat == nil ? "text" : "a chat")")
+        }
+        if chat.chat != nil {
+            let rendered = try chat.render(directory: modelDirectory, tokenizer: tokenizer)
+            return (rendered.ids, tokenizer.tokenStrings(rendered.ids))
         }
         let content = try text ?? readUTF8Text(path: textFile!)
         let encoded = tokenizer.encode(content)
