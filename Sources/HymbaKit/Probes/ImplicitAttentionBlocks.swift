@@ -127,9 +127,9 @@ final class ImplicitAttentionBlocks: @unchecked Sendable {   // concurrent tasks
     }
 
     /// Computes `scale · Σ_{c ∈ [first, first + w)} α_c` and hands every row `i ≥ firstRow`
-    /// (entries `0...i` valid) to `emit` once. Blocks go in order; the rows of one block are
-    /// handed out concurrently when `parallel` (the row reductions are per row), so `emit` must
-    /// be safe to call from several threads.
+    /// (entries `0...i` valid) to `emit`, in order of `i`, on the calling thread — also when
+    /// `parallel`: observers may rely on a head's rows coming whole and in order, and the rows
+    /// are cheap next to the sgemms that made them.
     func stream(firstChannel first: Int, scale: Float, firstRow: Int = 0,
                 emit: (_ row: Int, _ values: UnsafePointer<Float>) -> Void) {
         let t = inputs.rows, w = groupWidth, l = blockRows
@@ -152,10 +152,7 @@ final class ImplicitAttentionBlocks: @unchecked Sendable {   // concurrent tasks
             if !reported.isEmpty {
                 PhaseClock.measure("ia_earlier") { product(i0..<i1, first: first, scale: scale) }
                 if let fast { PhaseClock.measure("ia_halve") { halve(i0..<i1, columns: fast, blockStart: i0, scale: scale) } }
-                PhaseClock.measure("ia_emit") { parallelRows(reported.count) { item in
-                    let i = reported.lowerBound + item
-                    emit(i, out + (i - i0) * t)
-                } }
+                PhaseClock.measure("ia_emit") { for i in reported { emit(i, out + (i - i0) * t) } }
             }
             i0 = i1
         }
@@ -354,16 +351,6 @@ final class ImplicitAttentionBlocks: @unchecked Sendable {   // concurrent tasks
     }
 
     // MARK: - Parallel phases
-
-    /// `body(item)` for `0 ..< count`, on all cores when `parallel` (rows of one block: each is a
-    /// pass over up to T values, which is worth a task).
-    private func parallelRows(_ count: Int, _ body: (Int) -> Void) {
-        guard tasks > 1, count > 1 else {
-            for item in 0..<count { body(item) }
-            return
-        }
-        DispatchQueue.concurrentPerform(iterations: count, execute: body)
-    }
 
     /// Phases touching fewer floats than this run on the calling thread.
     private static let parallelFloats = 1 << 16
