@@ -41,9 +41,9 @@ struct HybridBlock {
     /// intermediates live in `workspace`.
     func apply(_ x: MatrixView, context: Context, workspace: ForwardWorkspace) -> Output {
         let (mixed, output) = mixBranches(x, context: context, workspace: workspace)   // (rows, E)
-        PhaseClock.measure("out_proj") { BLAS.linear(mixed, weights.outProj, into: x, beta: 1) }                         // X += m · out_projᵀ
-        PhaseClock.measure("mlp") { applyGatedMLP(x, weights: weights, eps: config.rmsNormEps, workspace: workspace) }
-        PhaseClock.measure("probe_hidden") { context.probe?.capture(hidden: x) }
+        BLAS.linear(mixed, weights.outProj, into: x, beta: 1)                         // X += m · out_projᵀ
+        applyGatedMLP(x, weights: weights, eps: config.rmsNormEps, workspace: workspace)
+        context.probe?.capture(hidden: x)
         return output
     }
 
@@ -54,22 +54,22 @@ struct HybridBlock {
         rmsNorm(x, weight: weights.inputNorm, eps: eps, into: normed)
         let split = InProjSplit(config: config, computesKV: context.sharedKV == nil)
         let projected = workspace.view(.projected, rows: x.rows, cols: split.width)
-        PhaseClock.measure("in_proj") { BLAS.linear(normed, weights.inProj, into: projected) }                         // [q | k | v | xs | z]
+        BLAS.linear(normed, weights.inProj, into: projected)                         // [q | k | v | xs | z]
 
         let ownKV = rotateAndExtractKV(projected, split: split, context: context)
-        let attentionOut = PhaseClock.measure("attention") { attend(projected.columns(split.q), kv: context.sharedKV ?? ownKV!, context: context,
-                                  workspace: workspace) }                             // (rows, H·vd)
-        let ssm = PhaseClock.measure("ssm") { SSMBranch(weights: weights, config: config).run(
+        let attentionOut = attend(projected.columns(split.q), kv: context.sharedKV ?? ownKV!, context: context,
+                                  workspace: workspace)                              // (rows, H·vd)
+        let ssm = SSMBranch(weights: weights, config: config).run(
             xs: projected.columns(split.xs), z: projected.columns(split.z), prefix: context.prefix,
             recordStateNorm: probe?.wants(.ssmStateNorm) ?? false,
             recordFinalState: context.capturePrefix || (probe?.wants(.ssmFinalState) ?? false),
-            workspace: workspace) }                                                   // S_out (rows, E)
+            workspace: workspace)                                                    // S_out (rows, E)
         let prefix = context.capturePrefix ? capturedPrefix(xs: projected.columns(split.xs), ssm: ssm, ownKV: ownKV) : nil
         for case .attentionHead(let h) in ablations { zeroHead(h, of: attentionOut) }
         for case .ssmHead(let h) in ablations { zeroHead(h, of: ssm.output) }
-        PhaseClock.measure("probe_capture") { probe?.capture(attentionOut: attentionOut, ssm: ssm, gate: projected.columns(split.z)) }
-        PhaseClock.measure("branch_rms") { probe?.captureBranchRMS(attention: attentionOut, ssm: ssm.output, attentionNorm: weights.attentionNorm,
-                                ssmNorm: weights.ssmNorm, eps: eps) }
+        probe?.capture(attentionOut: attentionOut, ssm: ssm, gate: projected.columns(split.z))
+        probe?.captureBranchRMS(attention: attentionOut, ssm: ssm.output, attentionNorm: weights.attentionNorm,
+                                ssmNorm: weights.ssmNorm, eps: eps)
 
         // The average, written over A_out: a branch ablation drops that branch after its norm.
         let keepAttention: Int32 = ablations.contains(.attentionBranch) ? 0 : 1

@@ -96,15 +96,13 @@ public struct HymbaModel: Sendable {
             let prefix = cached ? self.prefix(workspace) : nil
             recorder?.begin(ids: ids, meta: prefix == nil ? nil : metaRecording(for: recorder!.plan, workspace))
             var loop = LayerLoop(model: self, ids: ids, prefix: prefix, workspace: workspace)
-            PhaseClock.reset()
             var x = loop.embed(ids)
             for i in 0..<config.hiddenLayers {
                 loop.apply(layer: i, to: &x, recorder: recorder, ablations: ablations)
                 progress?(i + 1, config.hiddenLayers)
             }
-            return PhaseClock.measure("lm_head") { loop.readOut(wantsAll ? x : x.rows((x.rows - 1)..<x.rows), isLastRowOnly: !wantsAll) }
+            return loop.readOut(wantsAll ? x : x.rows((x.rows - 1)..<x.rows), isLastRowOnly: !wantsAll)
         }
-        PhaseClock.dump()
         if let recorder {
             if recorder.plan.wants(.inputIDs) {
                 recorder.store(ModelKey.inputIDs.rawValue, Tensor(shape: [ids.count], integers: ids.map(Int64.init)))

@@ -148,11 +148,11 @@ final class ImplicitAttentionBlocks: @unchecked Sendable {   // concurrent tasks
             let i1 = min(t, i0 + l)
             // A block wholly before firstRow only has to leave its key factors for later blocks.
             let reported = max(i0, firstRow)..<i1
-            let fast = PhaseClock.measure("ia_own") { blockFactors(i0..<i1, first: first, withQueries: !reported.isEmpty) }
+            let fast = blockFactors(i0..<i1, first: first, withQueries: !reported.isEmpty)
             if !reported.isEmpty {
-                PhaseClock.measure("ia_earlier") { product(i0..<i1, first: first, scale: scale) }
-                if let fast { PhaseClock.measure("ia_halve") { halve(i0..<i1, columns: fast, blockStart: i0, scale: scale) } }
-                PhaseClock.measure("ia_emit") { for i in reported { emit(i, out + (i - i0) * t) } }
+                product(i0..<i1, first: first, scale: scale)
+                if let fast { halve(i0..<i1, columns: fast, blockStart: i0, scale: scale) }
+                for i in reported { emit(i, out + (i - i0) * t) }
             }
             i0 = i1
         }
@@ -182,7 +182,6 @@ final class ImplicitAttentionBlocks: @unchecked Sendable {   // concurrent tasks
                 fast.append(column)
             }
         }
-        if PhaseClock.enabled { PhaseClock.totals["fast_cols", default: 0] += Double(fast.count) / Double(k); PhaseClock.totals["blocks", default: 0] += 1 }
         hl_exp_in_place(KernelLevel.best, growth, k)
         parallelFor(block) { j, _ in
             hl_multiply(KernelLevel.best, stacked + j * k, q + j * k, growth, k)
@@ -194,7 +193,6 @@ final class ImplicitAttentionBlocks: @unchecked Sendable {   // concurrent tasks
     /// columns directly, the rest halved again.
     private func halve(_ node: Range<Int>, columns: Columns, blockStart i0: Int, scale: Float) {
         let t = inputs.rows, kk = columns.count, a = node.lowerBound, b = node.upperBound, m = a + node.count / 2
-        if PhaseClock.enabled { PhaseClock.totals["halve_nodes", default: 0] += 1; PhaseClock.totals["halve_colrows", default: 0] += Double(node.count * kk) }
         // Across m: C_i·D(i+1, m) for queries in [m, b), B_j·Δ_j·D(m, j+1) for keys in [a, m).
         parallelFor(m..<b, columns: kk) { i, span in
             columns.fill(self.queryFactors + (i - m) * kk, row: i, upper: i + 1, lower: m, weight: .query, span: span)
@@ -221,7 +219,6 @@ final class ImplicitAttentionBlocks: @unchecked Sendable {   // concurrent tasks
     /// Every pair `j ≤ i` of `node` for `columns` slow over it, factored at the node's first row
     /// r: `C_i·D(i+1, r+1)` (≤ 1) times `B_j·Δ_j / D(j+1, r+1)` (≤ e^directSpan).
     private func direct(_ node: Range<Int>, columns: Columns, blockStart i0: Int, scale: Float) {
-        if PhaseClock.enabled { PhaseClock.totals["direct_nodes", default: 0] += 1; PhaseClock.totals["direct_colrows", default: 0] += Double(node.count * columns.count) }
         let t = inputs.rows, kk = columns.count, a = node.lowerBound, reference = a + 1
         parallelFor(node, columns: kk) { i, span in
             columns.fill(self.queryFactors + (i - a) * kk, row: i, upper: i + 1, lower: reference, weight: .query, span: span)

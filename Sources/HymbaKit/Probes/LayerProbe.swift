@@ -62,7 +62,7 @@ final class LayerProbe {
         record(.ssmGate, Tensor(gate.matrix))
         record(.attnHeadNorm, Self.headNorms(attentionOut, heads: config.attentionHeads))
         record(.ssmHeadNorm, Self.headNorms(ssm.output, heads: config.attentionHeads))
-        PhaseClock.measure("ssm_attention") { captureSSMAttention(ssm) }
+        captureSSMAttention(ssm)
     }
 
     /// `branch_rms`: the RMS of each branch output, and of each after its pre-average norm (the
