@@ -15,7 +15,7 @@ final class RowStatisticsHookTests: XCTestCase {
     }
 
     func testUniformRowsHaveEntropyLnK() {
-        let stats = AttentionRowStatistics(heads: 1, metaCount: 2, firstTokenIsBOS: false, absolute: false)
+        let stats = AttentionRowStatistics(heads: 1, metaCount: 2, firstTokenIsBOS: false, absolute: false, rows: 16)
         // Real rows t = 2…5 see t + 1 keys each, uniformly.
         let rows = (2...5).map { t in (t, [Float](repeating: 1 / Float(t + 1), count: t + 1)) }
         observe(stats, head: 0, rows: rows, meta: 2)
@@ -25,7 +25,7 @@ final class RowStatisticsHookTests: XCTestCase {
 
     func testOneHotRowsHaveZeroEntropyAndExactDistances() {
         // M = 1, BOS at position 1. Row t attends only to key t − 2 (a content token): distance 2.
-        let stats = AttentionRowStatistics(heads: 2, metaCount: 1, firstTokenIsBOS: true, absolute: false)
+        let stats = AttentionRowStatistics(heads: 2, metaCount: 1, firstTokenIsBOS: true, absolute: false, rows: 16)
         let rows = (4...7).map { t -> (Int, [Float]) in
             var row = [Float](repeating: 0, count: t + 1)
             row[t - 2] = 1
@@ -41,7 +41,7 @@ final class RowStatisticsHookTests: XCTestCase {
 
     func testMetaAndBOSMassIsLeftOutOfDistances() {
         // M = 2, BOS at 2, row t = 6: 0.5 on meta 0, 0.3 on the BOS, 0.1 on itself, 0.1 on key 3.
-        let stats = AttentionRowStatistics(heads: 1, metaCount: 2, firstTokenIsBOS: true, absolute: false)
+        let stats = AttentionRowStatistics(heads: 1, metaCount: 2, firstTokenIsBOS: true, absolute: false, rows: 16)
         var row = [Float](repeating: 0, count: 7)
         row[0] = 0.5; row[2] = 0.3; row[6] = 0.1; row[3] = 0.1
         observe(stats, head: 0, rows: [(6, row)], meta: 2)
@@ -55,7 +55,7 @@ final class RowStatisticsHookTests: XCTestCase {
 
     func testSpanIsTheSmallestDistanceHolding90Percent() {
         // Uniform over 10 content keys (no meta, no BOS): 9 keys hold exactly 90 % → span 8.
-        let stats = AttentionRowStatistics(heads: 1, metaCount: 0, firstTokenIsBOS: false, absolute: false)
+        let stats = AttentionRowStatistics(heads: 1, metaCount: 0, firstTokenIsBOS: false, absolute: false, rows: 16)
         observe(stats, head: 0, rows: [(9, [Float](repeating: 0.1, count: 10))], meta: 0)
         XCTAssertEqual(stats.distanceTensor.floats[1], 8)
         XCTAssertEqual(stats.distanceTensor.floats[0], 4.5, accuracy: 1e-6)
@@ -63,7 +63,7 @@ final class RowStatisticsHookTests: XCTestCase {
 
     func testAbsoluteRowsAreRenormalised() {
         // An SSM-like row with signs: |row| = [1, 3] / 4 over keys t−1, t.
-        let stats = AttentionRowStatistics(heads: 1, metaCount: 0, firstTokenIsBOS: false, absolute: true)
+        let stats = AttentionRowStatistics(heads: 1, metaCount: 0, firstTokenIsBOS: false, absolute: true, rows: 16)
         observe(stats, head: 0, rows: [(1, [-1, 3])], meta: 0)
         let entropy = -(0.25 * log(0.25) + 0.75 * log(0.75))
         XCTAssertEqual(Double(stats.entropyTensor.floats[0]), entropy, accuracy: 1e-6)

@@ -11,5 +11,7 @@
 #include "ElementwiseKernels.h"
 #include "NormKernels.h"
 #include "SoftmaxKernel.h"
+#include "RowSummaryKernel.h"
+#include "DecayKernels.h"
 
 #endif

@@ -4,7 +4,8 @@ import Foundation
 /// Receives attention probabilities while the attention kernel runs, one query row at a time,
 /// so maps and reductions are built without the kernel ever holding an H×T×T tensor.
 ///
-/// Calls for different heads may arrive concurrently; calls for one head never do.
+/// Rows arrive concurrently, from any thread and in any order (also rows of one head); each
+/// (head, row) is reported exactly once. Observers keep what they need per row.
 protocol AttentionRowObserver: AnyObject {
     /// Whether the observer needs head `h` at all (others are never reported).
     func wants(head h: Int) -> Bool
@@ -45,10 +46,7 @@ struct AttentionHeads {
     func run(queryRows: Range<Int>, queries: MatrixView, keys: MatrixView, values: MatrixView, output: MatrixView,
              observer: AttentionRowObserver?, workspace: ForwardWorkspace) {
         let blockCount = (queryRows.count + Self.blockRows - 1) / Self.blockRows
-        // An observer must never see one head from two threads, so with an observer an item is
-        // a whole KV group; without, a (group, block) pair.
-        let itemsPerGroup = observer == nil ? blockCount : 1
-        let items = kvHeads * itemsPerGroup
+        let items = kvHeads * blockCount          // (group, block) pairs
         let workers = min(items, max(1, ProcessInfo.processInfo.activeProcessorCount))
         let scratchFloats = Scratch.floats(rows: groupSize * Self.blockRows, keys: queryRows.upperBound,
                                            headDim: headDim, valueDim: valueDim)
@@ -62,12 +60,8 @@ struct AttentionHeads {
                 let scratch = Scratch(base: scratchBase.pointer + worker * scratchFloats, rows: groupSize * Self.blockRows,
                                       keys: queryRows.upperBound, headDim: headDim)
                 while let item = next.take(below: items) {
-                    let group = item / itemsPerGroup
-                    let blocks = observer == nil ? (item % itemsPerGroup)..<(item % itemsPerGroup + 1) : 0..<blockCount
-                    for block in blocks {
-                        attendBlock(group: group, block: block, queryRows: queryRows, views: views,
-                                    scratch: scratch, observer: observer)
-                    }
+                    attendBlock(group: item / blockCount, block: item % blockCount, queryRows: queryRows, views: views,
+                                scratch: scratch, observer: observer)
                 }
             }
         }

@@ -35,56 +35,64 @@ struct ImplicitAttentionInputs: @unchecked Sendable {
 /// α[I, J] = scale · P_I · (Q_J ∘ G_IJ)ᵀ
 /// P_I[i, k] = C_i[n] · D(i+1, i0)          Q_J[j, k] = B_j[n] · Δ_j[c] · D(j1, j+1)          G_IJ[k] = D(i0, j1)
 /// ```
-/// `Q_J` is kept for all later blocks. The `Q_J ∘ G_IJ` of all earlier blocks are stacked, so block
-/// I takes one `L × i0 × K` sgemm; key blocks in front of the first whose `G_IJ` has not
-/// underflowed to all zeros are zero and left out.
+/// `Q_J` is kept for all later blocks. The `Q_J ∘ G_IJ` of all earlier blocks are stacked, and
+/// below them the block's own `Q_I ∘ H` (next paragraph), so block I takes one `L × i1 × K` sgemm;
+/// key blocks in front of the first whose `G_IJ` has not underflowed to all zeros are zero and
+/// left out.
 ///
-/// **The block itself.** A diagonal block cannot factor through `i0` (that needs `D(i0, j+1)` with
-/// `i0 < j+1`: exp of a positive number, which overflows). It is halved recursively
-/// (`HalvingTree`): for a node `[a, b)` with midpoint m, every query `i ∈ [m, b)` and key
-/// `j ∈ [a, m)` straddle m, and
+/// **The block itself.** Inside a block the pairs `j ≤ i` are factored *directly* where that is
+/// safe: per column, with `G_k = |A_k| · (cum[i1] − cum[i0])` the column's decay over the block,
 ///
 /// ```
-/// α[i, j] = scale · Σ_k (C_i[n] · D(i+1, m)) · (B_j[n] · Δ_j[c] · D(m, j+1))
+/// α[I, I] = scale · P_I · (Q_I ∘ H)ᵀ          H_k = exp(G_k) = 1 / D(i1, i0)
 /// ```
-/// is one sgemm per node. Leaves (≤ 2 rows) are summed directly. The factors of all levels come
-/// from one pass of exps, bottom-up: each row starts with `qf_i = C_i · D(i+1, a)` and
-/// `kf_i = B_i·Δ_i · D(b, i+1)` for its leaf `[a, b)`; after the sgemms of a level, a row in a
-/// right child `[m, b)` of `[a, b)` takes `qf_i ·= D(m, a)` and a row in a left child `[a, m)`
-/// takes `kf_i ·= D(b, m)` — one factor per node, shared by its rows — so each row's factors now
-/// refer to its parent's bounds. At the root they are exactly `P_I` and `Q_I`. That is 2 exps per
-/// row and column plus about one per node, instead of one per level; each factor is a product of
-/// at most `log₂ L` exps of non-positive numbers (a few ulp).
+/// (`P_I`, `Q_I` as above, needed anyway). Then `Q_I ∘ H = B_j·Δ_j·exp(−A·(cum[j+1] − cum[i0]))`
+/// lies in `[1, e^{G_k}]`·B·Δ and `P_I` in `[e^{−G_k}, 1]`·C, so for `G_k ≤ directSpan` (60) every
+/// factor is a normal float and the products (the lower triangle is what is read; the upper one,
+/// exp of positive numbers, is scratch never read) keep full precision. The other columns get
+/// H_k = 0 and are halved recursively instead: for a node `[a, b)` with midpoint m, every query
+/// `i ∈ [m, b)` and key `j ∈ [a, m)` straddle m, and
 ///
-/// **Parallelism.** The elementwise phases (exps, the level factors, stacking) are split over rows
+/// ```
+/// α[i, j] += scale · Σ_{k fast} (C_i[n] · D(i+1, m)) · (B_j[n] · Δ_j[c] · D(m, j+1))
+/// ```
+/// is one sgemm over the fast columns, packed; each half then takes the columns that are slow
+/// enough over it directly (factors rebased at the half's first row) and halves the rest again.
+/// A one-row node is only its diagonal, which is always direct. So a column pays one level per
+/// halving its speed needs, and slowly decaying models finish every block within the one sgemm
+/// it shares with the earlier blocks. Every factor is one exp of an exponent of magnitude ≤ 60, so it carries that exponent's
+/// rounding, |x|·2⁻²⁴ ≤ 4e-6 relative, on top of the exp's few ulp (the tests' float64 reference
+/// agrees to ~1e-6 of the map's largest entry).
+///
+/// **Parallelism.** The elementwise phases (exps, factors, stacking) are split over rows
 /// with `concurrentPerform` when `parallel`; the sgemms run between the phases, from the calling
 /// thread, on OpenBLAS's own threads. The two never nest.
 ///
 /// Memory per group: `Q` and the stacked `Q ∘ G` for every row (2·T·K floats), `L × K` query
-/// factors, `2L × K` node factors and the `L × T` row buffer — never a T×T map.
+/// factors, `2 · L × K` node factors and the `L × T` row buffer — never a T×T map.
 final class ImplicitAttentionBlocks: @unchecked Sendable {   // concurrent tasks write disjoint rows
     /// Rows per block: the earlier-blocks sgemm is `L × i0 × K`, and stacking costs one pass over
-    /// `Q` per block (T²K / 2L in all); the tree's levels cost O(L·K) per row. Measured on the 1.5B
-    /// head shape: 256 is within 5 % (a little faster at T = 2176, slower at 640), 64 is 25 %
-    /// slower at T = 2176.
+    /// `Q` per block (T²K / 2L in all); a block's own part is an `L × L × K` sgemm. Measured on the
+    /// 1.5B head shape with the earlier halving tree: 256 within 5 % (a little faster at T = 2176,
+    /// slower at 640), 64 is 25 % slower at T = 2176.
     static let blockRows = 128
-    /// Tree leaves hold at most this many rows; `ownBlock` sums the pairs inside a leaf directly
-    /// and handles exactly one- and two-row leaves.
-    private static let leafRows = 2
+    /// The largest decay `|A|·ΣΔ` over a span of rows for which a column is factored directly
+    /// over the span (factors within e^±60: normal floats, products far from overflow).
+    static let directSpan: Float = 60
 
     private let inputs: ImplicitAttentionInputs
     private let groupWidth: Int                             // w channels
     private let columns: Int                                // K = N·w
     private let blockRows: Int                              // L = min(blockRows, T)
     private let tasks: Int                                  // parallel pieces per phase
-    private let fullTree: HalvingTree                       // the tree of a full block, offsets from 0
 
     private let cum: UnsafeMutablePointer<Double>           // (T + 1, w) prefix sums of Δ
     private let q: UnsafeMutablePointer<Float>              // (T, K) key factors; Q_J once block J is done
     private let stacked: UnsafeMutablePointer<Float>        // (T, K) Q_J ∘ G_IJ for the current block
     private let gates: UnsafeMutablePointer<Float>          // (T / L + 1, K) G_IJ for the current block
     private let panel: UnsafeMutablePointer<Float>          // (L, K) query factors; P_I at the root
-    private let nodeFactors: UnsafeMutablePointer<Float>    // (2L, K) one D(·,·) per tree node
+    private let queryFactors: UnsafeMutablePointer<Float>   // (L, K) a node's packed query factors
+    private let keyFactors: UnsafeMutablePointer<Float>     // (L, K) a node's packed key factors
     private let out: UnsafeMutablePointer<Float>            // (L, T) the block's rows
     private let scratch: UnsafeMutablePointer<Float>        // (tasks, w) per-task spans
 
@@ -101,25 +109,27 @@ final class ImplicitAttentionBlocks: @unchecked Sendable {   // concurrent tasks
         columns = inputs.states * groupWidth
         self.blockRows = max(1, min(blockRows, inputs.rows))
         tasks = parallel ? max(1, ProcessInfo.processInfo.activeProcessorCount) : 1
-        fullTree = HalvingTree(block: 0..<self.blockRows, leafRows: Self.leafRows)
         let t = inputs.rows, l = self.blockRows, k = columns
         cum = .allocate(capacity: (t + 1) * groupWidth)
         q = .allocate(capacity: t * k)
         stacked = .allocate(capacity: t * k)
         gates = .allocate(capacity: (t / l + 1) * k)
         panel = .allocate(capacity: l * k)
-        nodeFactors = .allocate(capacity: 2 * l * k)
+        queryFactors = .allocate(capacity: l * k)
+        keyFactors = .allocate(capacity: l * k)
         out = .allocate(capacity: l * t)
         scratch = .allocate(capacity: tasks * groupWidth)
     }
 
     deinit {
         cum.deallocate(); q.deallocate(); stacked.deallocate(); gates.deallocate(); panel.deallocate()
-        nodeFactors.deallocate(); out.deallocate(); scratch.deallocate()
+        queryFactors.deallocate(); keyFactors.deallocate(); out.deallocate(); scratch.deallocate()
     }
 
     /// Computes `scale · Σ_{c ∈ [first, first + w)} α_c` and hands every row `i ≥ firstRow`
-    /// (entries `0...i` valid) to `emit`, in order of `i`, on the calling thread.
+    /// (entries `0...i` valid) to `emit`, in order of `i`, on the calling thread — also when
+    /// `parallel`: observers may rely on a head's rows coming whole and in order, and the rows
+    /// are cheap next to the sgemms that made them.
     func stream(firstChannel first: Int, scale: Float, firstRow: Int = 0,
                 emit: (_ row: Int, _ values: UnsafePointer<Float>) -> Void) {
         let t = inputs.rows, w = groupWidth, l = blockRows
@@ -136,87 +146,159 @@ final class ImplicitAttentionBlocks: @unchecked Sendable {   // concurrent tasks
         var i0 = 0
         while i0 < t {
             let i1 = min(t, i0 + l)
-            let tree = i1 - i0 == l ? fullTree : HalvingTree(block: 0..<(i1 - i0), leafRows: Self.leafRows)
-            ownBlock(i0..<i1, tree: tree, first: first, scale: scale)       // leaves P_I in panel, Q_I in q
             // A block wholly before firstRow only has to leave its key factors for later blocks.
-            if i0 > 0 && i1 > firstRow { earlierBlocks(i0..<i1, first: first, scale: scale) }
-            for i in max(i0, firstRow)..<i1 { emit(i, out + (i - i0) * t) }
+            let reported = max(i0, firstRow)..<i1
+            let fast = blockFactors(i0..<i1, first: first, withQueries: !reported.isEmpty)
+            if !reported.isEmpty {
+                product(i0..<i1, first: first, scale: scale)
+                if let fast { halve(i0..<i1, columns: fast, blockStart: i0, scale: scale) }
+                for i in reported { emit(i, out + (i - i0) * t) }
+            }
             i0 = i1
         }
     }
 
     // MARK: - Blocks
 
-    /// `out[i, j]` for `i, j` in the block, `j ≤ i`, down the halving tree (offsets from `i0`);
-    /// on return `panel` holds `P_I` and `q[I]` holds `Q_I`.
-    private func ownBlock(_ block: Range<Int>, tree: HalvingTree, first: Int, scale: Float) {
-        let t = inputs.rows, k = columns, w = groupWidth, n = inputs.states, i0 = block.lowerBound
-        let nodes = tree.nodes
-
-        // Leaf factors of every row, and one factor per node: D(m, a) for a right child [m, b) of
-        // [a, b), D(b, m) for a left child [a, m).
-        parallelFor(0..<(block.count + nodes.count - 1)) { item, span in
-            if item < block.count {
-                let i = i0 + item, leaf = nodes[tree.leafOfRow[item]].rows
-                queryRow(into: panel + item * k, query: i, boundary: i0 + leaf.lowerBound, first: first, span: span)
-                keyRow(into: q + i * k, key: i, boundary: i0 + leaf.upperBound, first: first, span: span)
+    /// The block's factors: `P_I` into `panel` (when `withQueries`), `Q_I` into `q[I]`, and
+    /// `Q_I ∘ H` into `stacked[I]` with `H_k = exp(G_k)` for the columns slow enough over the
+    /// block and 0 for the others, which are returned (nil when there are none) for `halve`.
+    private func blockFactors(_ block: Range<Int>, first: Int, withQueries: Bool) -> Columns? {
+        let k = columns, i0 = block.lowerBound, i1 = block.upperBound
+        parallelFor(block) { i, span in
+            if withQueries { queryRow(into: panel + (i - i0) * k, query: i, boundary: i0, first: first, span: span) }
+            keyRow(into: q + i * k, key: i, boundary: i1, first: first, span: span)
+        }
+        guard withQueries else { return nil }
+        let all = Columns(group: self, first: first, indices: Array(0..<k))
+        let decay = all.spans(from: i0, to: i1)
+        let growth = keyFactors                  // K floats of scratch until `halve` runs
+        var fast: [Int] = []
+        for column in 0..<k {
+            if decay[column] <= Self.directSpan {
+                growth[column] = decay[column]
             } else {
-                let index = item - block.count + 1, node = nodes[index]
-                guard let parent = node.parent.map({ nodes[$0].rows }) else { return }
-                let (upper, lower) = node.isRight ? (node.rows.lowerBound, parent.lowerBound)
-                                                  : (parent.upperBound, node.rows.upperBound)
-                fillDecays(into: nodeFactors + index * k, upper: i0 + upper, lower: i0 + lower, first: first, span: span)
+                growth[column] = -.infinity      // exp(−inf) = 0: left to the halving
+                fast.append(column)
             }
         }
-
-        // Inside a leaf: the diagonal, α[i, i] = scale · Σ_n C_i[n]·B_i[n] · Σ_c Δ_i[c], and for a
-        // leaf [a, a+2) the pair α[a+1, a] = scale · Σ_k C_{a+1}[n] · kf_a[k] (kf_a = B_a·Δ_a·D(a+2, a+1)).
-        for item in 0..<block.count {
-            let i = i0 + item, ci = inputs.c + i * n, bi = inputs.b + i * n, di = inputs.delta + i * inputs.width + first
-            var deltas: Float = 0
-            for c in 0..<w { deltas += di[c] }
-            var own: Float = 0
-            for state in 0..<n { own += ci[state] * bi[state] }
-            out[item * t + i] = scale * own * deltas
-            let leaf = nodes[tree.leafOfRow[item]].rows
-            if item > leaf.lowerBound {
-                let kf = q + (i - 1) * k
-                var pair: Float = 0
-                for state in 0..<n {
-                    var sum: Float = 0
-                    for c in 0..<w { sum += kf[state * w + c] }
-                    pair += ci[state] * sum
-                }
-                out[item * t + i - 1] = scale * pair
-            }
+        hl_exp_in_place(KernelLevel.best, growth, k)
+        parallelFor(block) { j, _ in
+            hl_multiply(KernelLevel.best, stacked + j * k, q + j * k, growth, k)
         }
+        return fast.isEmpty ? nil : all.subset(fast)
+    }
 
-        // Level by level, deepest first: each internal node's query half against its key half, then
-        // every row's factors move up to its parent's bounds.
-        for level in tree.internalByDepth.reversed() {
-            for index in level {
-                guard let (left, right) = nodes[index].children else { continue }
-                let keys = nodes[left].rows, queries = nodes[right].rows
-                BLAS.sgemm(transA: false, transB: true, m: queries.count, n: keys.count, k: k, alpha: scale,
-                           a: panel + queries.lowerBound * k, lda: k, b: q + (i0 + keys.lowerBound) * k, ldb: k,
-                           c: out + queries.lowerBound * t + i0 + keys.lowerBound, ldc: t)
+    /// The pairs of `node` across its midpoint for `columns`, then each half: its slow-enough
+    /// columns directly, the rest halved again.
+    private func halve(_ node: Range<Int>, columns: Columns, blockStart i0: Int, scale: Float) {
+        let t = inputs.rows, kk = columns.count, a = node.lowerBound, b = node.upperBound, m = a + node.count / 2
+        // Across m: C_i·D(i+1, m) for queries in [m, b), B_j·Δ_j·D(m, j+1) for keys in [a, m).
+        parallelFor(m..<b, columns: kk) { i, span in
+            columns.fill(self.queryFactors + (i - m) * kk, row: i, upper: i + 1, lower: m, weight: .query, span: span)
+        }
+        parallelFor(a..<m, columns: kk) { j, span in
+            columns.fill(self.keyFactors + (j - a) * kk, row: j, upper: m, lower: j + 1, weight: .key, span: span)
+        }
+        BLAS.sgemm(transA: false, transB: true, m: b - m, n: m - a, k: kk, alpha: scale,
+                   a: queryFactors, lda: kk, b: keyFactors, ldb: kk, beta: 1, c: out + (m - i0) * t + a, ldc: t)
+        for half in [a..<m, m..<b] {
+            if half.count == 1 {
+                out[(half.lowerBound - i0) * t + half.lowerBound] += scale * columns.diagonal(row: half.lowerBound)
+                continue
             }
-            // (row offset, child node) for every row under this level's nodes.
-            let moves = level.compactMap { nodes[$0].children }.flatMap { [$0.left, $0.right] }
-                .flatMap { index in nodes[index].rows.map { (item: $0, node: index) } }
-            parallelFor(0..<moves.count) { position, _ in
-                let (item, index) = moves[position]
-                let row = nodes[index].isRight ? panel + item * k : q + (i0 + item) * k
-                let factor = nodeFactors + index * k
-                for column in 0..<k { row[column] *= factor[column] }
+            let decay = columns.spans(from: half.lowerBound + 1, to: half.upperBound)
+            let slow = (0..<kk).filter { decay[$0] <= Self.directSpan }
+            if !slow.isEmpty { direct(half, columns: columns.subset(slow), blockStart: i0, scale: scale) }
+            if slow.count < kk {
+                halve(half, columns: columns.subset((0..<kk).filter { decay[$0] > Self.directSpan }), blockStart: i0, scale: scale)
             }
         }
     }
 
-    /// `out[I, 0..<i0] = scale · P_I · (Q_J ∘ G_IJ)ᵀ` over the earlier blocks J, by one sgemm from
-    /// the first block whose `G_IJ` has not underflowed to all zeros; zeros before it.
-    private func earlierBlocks(_ rows: Range<Int>, first: Int, scale: Float) {
-        let t = inputs.rows, l = blockRows, k = columns, i0 = rows.lowerBound
+    /// Every pair `j ≤ i` of `node` for `columns` slow over it, factored at the node's first row
+    /// r: `C_i·D(i+1, r+1)` (≤ 1) times `B_j·Δ_j / D(j+1, r+1)` (≤ e^directSpan).
+    private func direct(_ node: Range<Int>, columns: Columns, blockStart i0: Int, scale: Float) {
+        let t = inputs.rows, kk = columns.count, a = node.lowerBound, reference = a + 1
+        parallelFor(node, columns: kk) { i, span in
+            columns.fill(self.queryFactors + (i - a) * kk, row: i, upper: i + 1, lower: reference, weight: .query, span: span)
+            columns.fill(self.keyFactors + (i - a) * kk, row: i, upper: i + 1, lower: reference, weight: .inverseKey, span: span)
+        }
+        BLAS.sgemm(transA: false, transB: true, m: node.count, n: node.count, k: kk, alpha: scale,
+                   a: queryFactors, lda: kk, b: keyFactors, ldb: kk, beta: 1, c: out + (a - i0) * t + a, ldc: t)
+    }
+
+    /// A packed list of the group's columns k = (n, c), with what their factors need.
+    private struct Columns {
+        let group: ImplicitAttentionBlocks
+        let first: Int
+        let indices: [Int]
+        private let states: [Int]          // n of each column
+        private let channels: [Int]        // c of each column (offset in the group)
+        private let rates: [Float]         // A[first + c, n]
+
+        init(group: ImplicitAttentionBlocks, first: Int, indices: [Int]) {
+            self.group = group
+            self.first = first
+            self.indices = indices
+            let w = group.groupWidth, inputs = group.inputs
+            states = indices.map { $0 / w }
+            channels = indices.map { $0 % w }
+            rates = indices.map { inputs.negA[($0 / w) * inputs.width + first + $0 % w] }
+        }
+
+        var count: Int { indices.count }
+
+        /// The columns at `positions` of this list.
+        func subset(_ positions: [Int]) -> Columns {
+            Columns(group: group, first: first, indices: positions.map { indices[$0] })
+        }
+
+        /// `|A_k| · (cum[upper] − cum[lower])` per column: its decay over that span.
+        func spans(from lower: Int, to upper: Int) -> [Float] {
+            let w = group.groupWidth, high = group.cum + upper * w, low = group.cum + lower * w
+            return (0..<count).map { -rates[$0] * Float(high[channels[$0]] - low[channels[$0]]) }
+        }
+
+        enum Weight { case query, key, inverseKey }
+
+        /// `x[·] = weight · exp(±A·(cum[upper] − cum[lower]))` for every column: `.query` C_row[n]
+        /// with the decay, `.key` B_row[n]·Δ_row[c] with the decay, `.inverseKey` B_row[n]·Δ_row[c]
+        /// divided by it. `span` holds w floats of scratch.
+        func fill(_ x: UnsafeMutablePointer<Float>, row: Int, upper: Int, lower: Int, weight: Weight,
+                  span: UnsafeMutablePointer<Float>) {
+            let w = group.groupWidth, inputs = group.inputs
+            let high = group.cum + upper * w, low = group.cum + lower * w
+            for c in 0..<w { span[c] = Float(high[c] - low[c]) }
+            let sign: Float = weight == .inverseKey ? -1 : 1
+            for index in 0..<count { x[index] = sign * rates[index] * span[channels[index]] }
+            hl_exp_in_place(KernelLevel.best, x, count)
+            switch weight {
+            case .query:
+                let cRow = inputs.c + row * inputs.states
+                for index in 0..<count { x[index] *= cRow[states[index]] }
+            case .key, .inverseKey:
+                let bRow = inputs.b + row * inputs.states, dRow = inputs.delta + row * inputs.width + first
+                for index in 0..<count { x[index] *= bRow[states[index]] * dRow[channels[index]] }
+            }
+        }
+
+        /// α's diagonal at `row` over these columns: Σ C_row[n]·B_row[n]·Δ_row[c] (no decay).
+        func diagonal(row: Int) -> Float {
+            let inputs = group.inputs
+            let cRow = inputs.c + row * inputs.states, bRow = inputs.b + row * inputs.states
+            let dRow = inputs.delta + row * inputs.width + first
+            var sum: Float = 0
+            for index in 0..<count { sum += cRow[states[index]] * bRow[states[index]] * dRow[channels[index]] }
+            return sum
+        }
+    }
+
+    /// `out[I, 0..<i1] = scale · P_I · [Q_J ∘ G_IJ for J < I; Q_I ∘ H]ᵀ` — the earlier blocks and
+    /// the block's own direct part in one sgemm, from the first block whose `G_IJ` has not
+    /// underflowed to all zeros; zeros before it.
+    private func product(_ rows: Range<Int>, first: Int, scale: Float) {
+        let t = inputs.rows, l = blockRows, k = columns, i0 = rows.lowerBound, i1 = rows.upperBound
         let blocks = i0 / l                                     // all full: i0 is a multiple of L
         parallelFor(0..<blocks) { block, span in
             fillDecays(into: gates + block * k, upper: i0, lower: (block + 1) * l, first: first, span: span)
@@ -225,12 +307,10 @@ final class ImplicitAttentionBlocks: @unchecked Sendable {   // concurrent tasks
         while live < blocks, !(0..<k).contains(where: { gates[live * k + $0] != 0 }) { live += 1 }
         let j0 = live * l
         for r in 0..<rows.count { (out + r * t).update(repeating: 0, count: j0) }
-        guard j0 < i0 else { return }
         parallelFor(j0..<i0) { j, _ in
-            let g = gates + (j / l) * k, source = q + j * k, target = stacked + j * k
-            for index in 0..<k { target[index] = source[index] * g[index] }
+            hl_multiply(KernelLevel.best, stacked + j * k, q + j * k, gates + (j / l) * k, k)
         }
-        BLAS.sgemm(transA: false, transB: true, m: rows.count, n: i0 - j0, k: k, alpha: scale,
+        BLAS.sgemm(transA: false, transB: true, m: rows.count, n: i1 - j0, k: k, alpha: scale,
                    a: panel, lda: k, b: stacked + j0 * k, ldb: k, c: out + j0, ldc: t)
     }
 
@@ -240,38 +320,31 @@ final class ImplicitAttentionBlocks: @unchecked Sendable {   // concurrent tasks
     /// group's channels (K floats); `span` is w floats of scratch.
     private func fillDecays(into x: UnsafeMutablePointer<Float>, upper: Int, lower: Int, first: Int,
                             span: UnsafeMutablePointer<Float>) {
-        let w = groupWidth
-        let high = cum + upper * w, low = cum + lower * w
-        for c in 0..<w { span[c] = Float(high[c] - low[c]) }
-        for state in 0..<inputs.states {
-            let a = inputs.negA + state * inputs.width + first, xn = x + state * w
-            for c in 0..<w { xn[c] = a[c] * span[c] }
-        }
-        hl_exp_in_place(KernelLevel.best, x, columns)
+        decayRow(into: x, upper: upper, lower: lower, first: first, span: span, weightN: nil, weightC: nil)
     }
 
     /// A query row through `boundary ≤ query`: `row[(n, c)] = C_query[n] · D(query+1, boundary)`.
     private func queryRow(into row: UnsafeMutablePointer<Float>, query: Int, boundary: Int, first: Int,
                           span: UnsafeMutablePointer<Float>) {
-        let w = groupWidth
-        fillDecays(into: row, upper: query + 1, lower: boundary, first: first, span: span)
-        let cq = inputs.c + query * inputs.states
-        for state in 0..<inputs.states {
-            let weight = cq[state], r = row + state * w
-            for c in 0..<w { r[c] *= weight }
-        }
+        decayRow(into: row, upper: query + 1, lower: boundary, first: first, span: span,
+                 weightN: inputs.c + query * inputs.states, weightC: nil)
     }
 
     /// A key row through `boundary > key`: `row[(n, c)] = B_key[n] · Δ_key[c] · D(boundary, key+1)`.
     private func keyRow(into row: UnsafeMutablePointer<Float>, key: Int, boundary: Int, first: Int,
                         span: UnsafeMutablePointer<Float>) {
+        decayRow(into: row, upper: boundary, lower: key + 1, first: first, span: span,
+                 weightN: inputs.b + key * inputs.states, weightC: inputs.delta + key * inputs.width + first)
+    }
+
+    /// `row[(n, c)] = weightN[n] · weightC[c] · D(upper, lower)` (the `hl_decay_row` kernel).
+    private func decayRow(into row: UnsafeMutablePointer<Float>, upper: Int, lower: Int, first: Int,
+                          span: UnsafeMutablePointer<Float>, weightN: UnsafePointer<Float>?, weightC: UnsafePointer<Float>?) {
         let w = groupWidth
-        fillDecays(into: row, upper: boundary, lower: key + 1, first: first, span: span)
-        let bk = inputs.b + key * inputs.states, dk = inputs.delta + key * inputs.width + first
-        for state in 0..<inputs.states {
-            let weight = bk[state], r = row + state * w
-            for c in 0..<w { r[c] *= weight * dk[c] }
-        }
+        let high = cum + upper * w, low = cum + lower * w
+        for c in 0..<w { span[c] = Float(high[c] - low[c]) }
+        hl_decay_row(KernelLevel.best, row, Int32(inputs.states), Int32(w), inputs.negA + first, Int32(inputs.width),
+                     span, weightN, weightC)
     }
 
     // MARK: - Parallel phases
@@ -280,9 +353,10 @@ final class ImplicitAttentionBlocks: @unchecked Sendable {   // concurrent tasks
     private static let parallelFloats = 1 << 16
 
     /// `body(item, span)` for every item, dealt round-robin over the tasks (items of one phase can
-    /// differ in cost: rows and tree nodes); `span` is w floats private to the task.
-    private func parallelFor(_ items: Range<Int>, _ body: (Int, UnsafeMutablePointer<Float>) -> Void) {
-        let pieces = items.count * columns < Self.parallelFloats ? 1 : min(tasks, items.count)
+    /// differ in cost); `span` is w floats private to the task. `columns` is the floats each item
+    /// writes (K when not given), which decides whether the phase is worth splitting.
+    private func parallelFor(_ items: Range<Int>, columns: Int? = nil, _ body: (Int, UnsafeMutablePointer<Float>) -> Void) {
+        let pieces = items.count * (columns ?? self.columns) < Self.parallelFloats ? 1 : min(tasks, items.count)
         guard pieces > 1 else {
             for item in items { body(item, scratch) }
             return

@@ -16,7 +16,6 @@ final class LayerProbe {
     private let firstRow: Int
 
     private let attentionMaps: DenseMapCollector?
-    private let attentionMass: AttentionMassAccumulator?
     private let attentionStatistics: AttentionRowStatistics?
     /// What the attention kernel reports its rows to (nil when nothing needs them).
     let attentionObserver: AttentionRowObserver?
@@ -30,15 +29,12 @@ final class LayerProbe {
         let plan = recorder.plan
         attentionMaps = plan.heads(.attnProbs, layer: layer, headCount: config.attentionHeads)
             .map { DenseMapCollector(heads: $0, rows: rows, metaRows: recorder.meta?.tensors[HookPoint.attnProbs.key(layer: layer)]) }
-        attentionMass = (plan.wants(.attnMass, layer: layer) || plan.wants(.metaAttnReceived, layer: layer))
-            ? AttentionMassAccumulator(heads: config.attentionHeads, metaCount: config.memoryTokens,
-                                       firstTokenIsBOS: recorder.firstTokenIsBOS, absolute: false)
-            : nil
-        attentionStatistics = (plan.wants(.attnEntropy, layer: layer) || plan.wants(.attnDistance, layer: layer))
+        attentionStatistics = [.attnMass, .metaAttnReceived, .attnEntropy, .attnDistance].contains { plan.wants($0, layer: layer) }
             ? AttentionRowStatistics(heads: config.attentionHeads, metaCount: config.memoryTokens,
-                                     firstTokenIsBOS: recorder.firstTokenIsBOS, absolute: false)
+                                     firstTokenIsBOS: recorder.firstTokenIsBOS, absolute: false, rows: rows,
+                                     keepsReceived: plan.wants(.metaAttnReceived, layer: layer))
             : nil
-        attentionObserver = AttentionObserverGroup.combining([attentionMaps, attentionMass, attentionStatistics])
+        attentionObserver = AttentionObserverGroup.combining([attentionMaps, attentionStatistics])
     }
 
     func wants(_ point: HookPoint) -> Bool { recorder.plan.wants(point, layer: layer) }
@@ -122,11 +118,9 @@ final class LayerProbe {
             }
         }
         if let maps = attentionMaps { record(.attnProbs, maps.tensor) }
-        if let mass = attentionMass {
-            record(.attnMass, mass.massTensor)
-            record(.metaAttnReceived, mass.metaReceivedTensor)
-        }
         if let statistics = attentionStatistics {
+            record(.attnMass, statistics.massTensor)
+            record(.metaAttnReceived, statistics.metaReceivedTensor)
             record(.attnEntropy, statistics.entropyTensor)
             record(.attnDistance, statistics.distanceTensor)
         }
@@ -137,18 +131,14 @@ final class LayerProbe {
         let metaMaps = { (point: HookPoint) in self.recorder.meta?.tensors[point.key(layer: self.layer)] }
         let headMaps = plan.heads(.ssmAttn, layer: layer, headCount: config.attentionHeads)
             .map { DenseMapCollector(heads: $0, rows: rows, metaRows: metaMaps(.ssmAttn)) }
-        let mass = wants(.ssmMass)
-            ? AttentionMassAccumulator(heads: config.attentionHeads, metaCount: config.memoryTokens,
-                                       firstTokenIsBOS: recorder.firstTokenIsBOS, absolute: true)
-            : nil
         let channels = wants(.ssmAttnChannels) ? plan.ssmAttentionChannels : []
         let channelMaps = channels.isEmpty ? nil
             : DenseMapCollector(heads: Array(0..<channels.count), rows: rows, metaRows: metaMaps(.ssmAttnChannels))
-        let statistics = (wants(.ssmEntropy) || wants(.ssmDistance))
+        let statistics = (wants(.ssmMass) || wants(.ssmEntropy) || wants(.ssmDistance))
             ? AttentionRowStatistics(heads: config.attentionHeads, metaCount: config.memoryTokens,
-                                     firstTokenIsBOS: recorder.firstTokenIsBOS, absolute: true)
+                                     firstTokenIsBOS: recorder.firstTokenIsBOS, absolute: true, rows: rows)
             : nil
-        let observer = AttentionObserverGroup.combining([headMaps, mass, statistics])
+        let observer = AttentionObserverGroup.combining([headMaps, statistics])
         guard observer != nil || channelMaps != nil else { return }
         let attention = SSMImplicitAttention(heads: config.attentionHeads, metaCount: config.memoryTokens)
         if firstRow > 0 {
@@ -165,8 +155,8 @@ final class LayerProbe {
                           headObserver: observer, channels: channels, channelObserver: channelMaps)
         }
         if let headMaps { record(.ssmAttn, headMaps.tensor) }
-        if let mass { record(.ssmMass, mass.massTensor) }
         if let statistics {
+            record(.ssmMass, statistics.massTensor)
             record(.ssmEntropy, statistics.entropyTensor)
             record(.ssmDistance, statistics.distanceTensor)
         }
