@@ -145,7 +145,7 @@ def lens_reference(recording, manifest, layer):
 def main(view, recording_path, screenshot, lens_screenshot=None):
     page_path = pathlib.Path(view).resolve()
     recording = read_safetensors(recording_path)
-    manifest = json.loads(pathlib.Path(recording_path).with_suffix(".json").read_text())
+    manifest = json.loads(pathlib.Path(recording_path).with_suffix(".manifest.json").read_text())
     meta, ids = manifest["meta_tokens"], manifest["tokens"]["ids"]
     n = len(ids)
     config = json.loads((pathlib.Path(manifest["model"]) / "config.json").read_text())
