@@ -29,30 +29,58 @@ build=(swift build --package-path Fuzz --scratch-path "$scratch/build" -c releas
 "${build[@]}" >"$scratch/build.log" 2>&1 || { tail -40 "$scratch/build.log" >&2; exit 1; }
 bin=$("${build[@]}" --show-bin-path)
 
-status=0
-printf '%-20s %12s %10s %8s %8s  %s\n' target executions exec/s cov ft result
-for t in $targets; do
-    corpus="$scratch/corpus/$t"; findings="$scratch/findings/$t"
+# One target: runs it and writes its table row (and, on failure, the log's evidence) to
+# $scratch/TARGET.result; exits non-zero when the target failed.
+run_target() {
+    local t=$1 corpus="$scratch/corpus/$1" findings="$scratch/findings/$1" log="$scratch/$1.log" rc result
     mkdir -p "$corpus" "$findings"
-    dict=(); [ -f "Fuzz/Dictionaries/$t.dict" ] && dict=(-dict="Fuzz/Dictionaries/$t.dict")
-    log="$scratch/$t.log"
+    local dict=(); [ -f "Fuzz/Dictionaries/$t.dict" ] && dict=(-dict="Fuzz/Dictionaries/$t.dict")
     set +e
     ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 "$bin/$t" "$corpus" "Fuzz/Corpus/$t" "${dict[@]}" \
         -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=2048 -timeout=10 -max_len=65536 \
         -print_final_stats=1 -artifact_prefix="$findings/" >"$log" 2>&1
     rc=$?
     set -e
+    local runs speed cov ft
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
     speed=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
     cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+' || echo 0)
     ft=$(grep -oE 'ft: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+' || echo 0)
+    local failed=0
     if ! grep -q 'Loaded 1 modules' "$log"; then
-        result="FAILED: the harness is not instrumented for coverage (see $log)"; status=1
+        result="FAILED: the harness is not instrumented for coverage (see $log)"; failed=1
     elif [ $rc -eq 0 ]; then result=ok; else
-        result="FAILED (exit $rc): $(ls -t "$findings" | head -1 | sed "s#^#$findings/#")"
-        status=1
+        result="FAILED (exit $rc): $(ls -t "$findings" | head -1 | sed "s#^#$findings/#")"; failed=1
     fi
-    printf '%-20s %12s %10s %8s %8s  %s\n' "$t" "$runs" "$speed" "$cov" "$ft" "$result"
-    if [ $rc -ne 0 ]; then grep -E 'ERROR|Fatal error|SUMMARY|==[0-9]+==|deadly signal|out-of-memory|timeout' "$log" | head -20 >&2 || true; fi
+    {
+        printf '%-20s %12s %10s %8s %8s  %s\n' "$t" "$runs" "$speed" "$cov" "$ft" "$result"
+        if [ $rc -ne 0 ]; then grep -E 'ERROR|Fatal error|SUMMARY|==[0-9]+==|deadly signal|out-of-memory|timeout' "$log" | head -20 || true; fi
+    } >"$scratch/$t.result"
+    return $failed
+}
+
+# Up to FUZZ_JOBS targets at once (each libFuzzer process is one thread); rows print in target order.
+jobs=${FUZZ_JOBS:-1}
+case "$jobs" in ''|*[!0-9]*|0) echo "FUZZ_JOBS must be a whole number ≥ 1, not '$jobs'" >&2; exit 2 ;; esac
+[ "$jobs" -gt 1 ] && echo "running $jobs targets at once, ${seconds}s each…" >&2
+status=0
+running=0
+for t in $targets; do
+    rm -f "$scratch/$t.result"
+    if [ "$running" -ge "$jobs" ]; then wait -n || status=1; running=$((running - 1)); fi
+    echo "fuzzing $t for ${seconds}s…" >&2
+    run_target "$t" &
+    running=$((running + 1))
+done
+while [ "$running" -gt 0 ]; do wait -n || status=1; running=$((running - 1)); done
+
+printf '%-20s %12s %10s %8s %8s  %s\n' target executions exec/s cov ft result
+for t in $targets; do
+    if [ -f "$scratch/$t.result" ]; then
+        head -n 1 "$scratch/$t.result"
+        tail -n +2 "$scratch/$t.result" >&2
+    else
+        printf '%-20s %12s %10s %8s %8s  %s\n' "$t" 0 0 0 0 "FAILED: no result (see $scratch/$t.log)"; status=1
+    fi
 done
 exit $status
