@@ -13,5 +13,6 @@
 #include "SoftmaxKernel.h"
 #include "RowSummaryKernel.h"
 #include "DecayKernels.h"
+#include "FloatMode.h"
 
 #endif

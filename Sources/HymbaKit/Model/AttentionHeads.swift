@@ -59,9 +59,11 @@ struct AttentionHeads {
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
                 let scratch = Scratch(base: scratchBase.pointer + worker * scratchFloats, rows: groupSize * Self.blockRows,
                                       keys: queryRows.upperBound, headDim: headDim)
-                while let item = next.take(below: items) {
-                    attendBlock(group: item / blockCount, block: item % blockCount, queryRows: queryRows, views: views,
-                                scratch: scratch, observer: observer)
+                SubnormalFlush.scope {
+                    while let item = next.take(below: items) {
+                        attendBlock(group: item / blockCount, block: item % blockCount, queryRows: queryRows, views: views,
+                                    scratch: scratch, observer: observer)
+                    }
                 }
             }
         }

@@ -16,7 +16,7 @@ public enum NextTokenLoss {
                 let target = SharedDoubles(pointer: out.baseAddress!)
                 DispatchQueue.concurrentPerform(iterations: out.count) { t in
                     let row = source.pointer + t * vocab
-                    target.pointer[t] = logSumExp(row, count: vocab) - Double(row[ids[t + 1]])
+                    target.pointer[t] = SubnormalFlush.scope { logSumExp(row, count: vocab) - Double(row[ids[t + 1]]) }
                 }
             }
         }

@@ -54,7 +54,9 @@ enum SelectiveScan {
                 let first = task * channelsPerTask, count = min(channels, first + channelsPerTask) - first
                 withUnsafeTemporaryAllocation(of: Float.self, capacity: scratchCount) { scratch in
                     withUnsafePointer(to: shared.problem) { p in
-                        hl_selective_scan(KernelLevel.best, p, Int32(first), Int32(count), scratch.baseAddress!)
+                        SubnormalFlush.scope {
+                            hl_selective_scan(KernelLevel.best, p, Int32(first), Int32(count), scratch.baseAddress!)
+                        }
                     }
                 }
             }

@@ -130,8 +130,16 @@ final class ImplicitAttentionBlocks: @unchecked Sendable {   // concurrent tasks
     /// (entries `0...i` valid) to `emit`, in order of `i`, on the calling thread — also when
     /// `parallel`: observers may rely on a head's rows coming whole and in order, and the rows
     /// are cheap next to the sgemms that made them.
+    ///
+    /// Subnormals are flushed while it runs (`SubnormalFlush`): the decay factors of fast channels
+    /// pass through the subnormal range, and the sgemms over them would otherwise crawl.
     func stream(firstChannel first: Int, scale: Float, firstRow: Int = 0,
                 emit: (_ row: Int, _ values: UnsafePointer<Float>) -> Void) {
+        SubnormalFlush.scope { streamRows(firstChannel: first, scale: scale, firstRow: firstRow, emit: emit) }
+    }
+
+    private func streamRows(firstChannel first: Int, scale: Float, firstRow: Int,
+                            emit: (_ row: Int, _ values: UnsafePointer<Float>) -> Void) {
         let t = inputs.rows, w = groupWidth, l = blockRows
         guard t > 0 else { return }
         precondition(first >= 0 && first + w <= inputs.width, "channel group \(first)..<\(first + w) outside 0..<\(inputs.width)")
@@ -362,8 +370,10 @@ final class ImplicitAttentionBlocks: @unchecked Sendable {   // concurrent tasks
             return
         }
         DispatchQueue.concurrentPerform(iterations: pieces) { piece in
-            for item in stride(from: items.lowerBound + piece, to: items.upperBound, by: pieces) {
-                body(item, scratch + piece * groupWidth)
+            SubnormalFlush.scope {
+                for item in stride(from: items.lowerBound + piece, to: items.upperBound, by: pieces) {
+                    body(item, scratch + piece * groupWidth)
+                }
             }
         }
     }

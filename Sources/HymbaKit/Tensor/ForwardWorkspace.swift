@@ -45,10 +45,11 @@ final class WorkspacePool: @unchecked Sendable {   // the free list is guarded b
     /// to any benefit, and each workspace holds its buffers).
     private let keep = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
+    /// Runs one forward pass on a free workspace, with subnormals flushed on the calling thread.
     func with<R>(_ body: (ForwardWorkspace) throws -> R) rethrows -> R {
         let workspace = take()
         defer { give(workspace) }
-        return try body(workspace)
+        return try SubnormalFlush.scope { try body(workspace) }
     }
 
     private func take() -> ForwardWorkspace {

@@ -15,7 +15,7 @@ enum ParallelRows {
         if tasks == 1 { return body(0..<rows) }
         DispatchQueue.concurrentPerform(iterations: tasks) { task in
             let start = task * rowsPerTask
-            body(start..<min(rows, start + rowsPerTask))
+            SubnormalFlush.scope { body(start..<min(rows, start + rowsPerTask)) }
         }
     }
 }
