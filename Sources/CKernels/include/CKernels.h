@@ -14,5 +14,6 @@
 #include "RowSummaryKernel.h"
 #include "DecayKernels.h"
 #include "FloatMode.h"
+#include "MemoryAdvice.h"
 
 #endif

@@ -68,10 +68,9 @@ public final class SafeTensorsFile: @unchecked Sendable {
             throw CheckpointError.unsupportedDType(path: path, tensor: name, dtype: info.dtype.rawValue)
         }
         let count = info.elementCount
-        var out = [Float](repeating: 0, count: count)
         let range = (dataStart + info.dataRange.lowerBound)..<(dataStart + info.dataRange.upperBound)
-        file.withBytes(range) { raw in
-            out.withUnsafeMutableBufferPointer { dst in
+        let out = HugePageFloats.make(count: count) { dst in
+            file.withBytes(range) { raw in
                 switch info.dtype {
                 case .f32:
                     UnsafeMutableRawBufferPointer(dst).copyMemory(from: raw)
@@ -87,7 +86,7 @@ public final class SafeTensorsFile: @unchecked Sendable {
                         dst[i] = Float(Float16(bitPattern: bits))
                     }
                 default:
-                    break
+                    dst.initialize(repeating: 0)   // unreachable: the guard above admits only these
                 }
             }
         }

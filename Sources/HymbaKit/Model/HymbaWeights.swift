@@ -82,7 +82,7 @@ public struct HymbaWeights: Sendable {
                 ssmNorm: try checkpoint.floats(name.ssmNorm, shape: [e]),
                 outProj: try checkpoint.matrix(name.outProj, rows: d, cols: e),
                 mlpNorm: try checkpoint.floats(name.mlpNorm, shape: [d]),
-                gateUp: Matrix(rows: 2 * f, cols: d, storage: gate + up),
+                gateUp: Matrix(rows: 2 * f, cols: d, storage: HugePageFloats.concatenation(gate, up)),
                 downProj: try checkpoint.matrix(name.downProj, rows: d, cols: f)))
             progress?(i + 1, c.hiddenLayers)
         }

@@ -48,7 +48,10 @@ public enum BLAS {
     /// `x · Wᵀ` for a PyTorch Linear weight `W [out, in]`.
     public static func linear(_ x: Matrix, _ weight: Matrix) -> Matrix {
         precondition(x.cols == weight.cols, "linear: input width \(x.cols) ≠ weight in \(weight.cols)")
-        var y = Matrix(rows: x.rows, cols: weight.rows)
+        // sgemm with beta 0 writes every entry without reading it; sgemv (one row) and the k = 0
+        // case scale what is there, so they get zeros.
+        var y = x.rows > 1 && x.cols > 0 ? Matrix(uninitializedHugeRows: x.rows, cols: weight.rows)
+                                         : Matrix(rows: x.rows, cols: weight.rows)
         linear(x, weight, accumulateInto: &y, beta: 0)
         return y
     }

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// The scratch buffers of one forward pass, kept across its layers and across calls.
@@ -31,6 +32,7 @@ final class ForwardWorkspace {
         buffers[index]?.deallocate()
         let capacity = max(count, 1)
         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: capacity)
+        _ = hl_advise_huge_pages(buffer, capacity * MemoryLayout<Float>.size)   // before the first write
         buffers[index] = buffer
         capacities[index] = capacity
         return buffer

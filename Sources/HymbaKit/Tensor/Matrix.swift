@@ -24,6 +24,15 @@ public struct Matrix: Equatable, Sendable {
         self.storage = [Float](unsafeUninitializedCapacity: rows * cols) { _, count in count = rows * cols }
     }
 
+    /// An uninitialised matrix whose memory asks for huge pages (see `hl_advise_huge_pages`): for
+    /// big outputs written right away, like a prefill's logits.
+    init(uninitializedHugeRows rows: Int, cols: Int) {
+        precondition(rows >= 0 && cols >= 0, "negative matrix size")
+        self.rows = rows
+        self.cols = cols
+        self.storage = HugePageFloats.make(count: rows * cols) { _ in }
+    }
+
     /// Wraps existing row-major values; `storage.count` must be `rows * cols`.
     public init(rows: Int, cols: Int, storage: [Float]) {
         precondition(storage.count == rows * cols, "storage does not match \(rows)x\(cols)")
