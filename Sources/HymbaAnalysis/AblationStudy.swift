@@ -1,4 +1,3 @@
-import Dispatch
 import HymbaKit
 
 /// What the model loses when one component is zeroed (paper Figs. 3 and 13), for one passage.
@@ -36,24 +35,6 @@ public enum AblationStudy {
             progress?(i + 1, ablations.count)
         }
         return PassageLosses(clean: run.cleanLoss, ablated: ablated)
-    }
-
-    /// `NextTokenLoss.perToken` computed on `lanes` row blocks at once: the log-sum-exp over the
-    /// vocabulary is a third of an ablation's time and, unlike the sgemms, runs on one core.
-    /// Block b covers predictions `t ∈ [start_b, end_b)`, i.e. logit rows start_b ..< end_b and
-    /// ids start_b ... end_b — the same numbers as one call, in the same order.
-    static func perTokenLoss(logits: Matrix, ids: [Int], lanes: Int = 2) -> [Double] {
-        let predictions = ids.count - 1
-        guard lanes > 1, predictions >= 64 else { return NextTokenLoss.perToken(logits: logits, ids: ids) }
-        let bounds = (0...lanes).map { $0 * predictions / lanes }
-        final class Blocks: @unchecked Sendable { var losses: [[Double]] = [] }
-        let blocks = Blocks()
-        blocks.losses = Array(repeating: [], count: lanes)
-        DispatchQueue.concurrentPerform(iterations: lanes) { b in
-            let rows = bounds[b]..<(bounds[b + 1] + 1)
-            blocks.losses[b] = Array(NextTokenLoss.perToken(logits: logits.rows(rows), ids: Array(ids[rows])))
-        }
-        return blocks.losses.flatMap { $0 }
     }
 }
 
@@ -154,12 +135,12 @@ public struct AblationRun: Sendable {
         self.model = model
         self.ids = ids
         clean = try model.cleanRun(ids: ids)
-        cleanLoss = AblationStudy.perTokenLoss(logits: clean.logits, ids: ids)
+        cleanLoss = NextTokenLoss.perToken(logits: clean.logits, ids: ids)
     }
 
     /// The per-token losses with `ablation` applied (layers before it reused from the clean run).
     public func loss(_ ablation: Ablation) throws -> [Double] {
-        AblationStudy.perTokenLoss(logits: try model.forward(resumingFrom: clean, ablations: [ablation]), ids: ids)
+        NextTokenLoss.perToken(logits: try model.forward(resumingFrom: clean, ablations: [ablation]), ids: ids)
     }
 }
 
