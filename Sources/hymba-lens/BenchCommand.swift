@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HymbaAnalysis
 import HymbaKit
 
 struct Bench: ParsableCommand {
@@ -37,6 +38,7 @@ struct Bench: ParsableCommand {
           hymba-lens init --config models/configs/hymba-1.5b-base.json --layers 4 --out /tmp/h4
           hymba-lens bench --model /tmp/h4 --tokens 512
           hymba-lens bench --model /tmp/h4 --tokens 512 --record all
+          hymba-lens bench --model /tmp/h4 --tokens 512 --ablations
           hymba-lens bench --model /tmp/h4 --tokens 64 --decode 32
           hymba-lens bench --model models/hymba-tiny --tokenize-file big.txt
         """)
@@ -49,6 +51,9 @@ struct Bench: ParsableCommand {
 
     @Option(help: ArgumentHelp("Recording plan to apply while timing (as trace --record).", valueName: "plan"))
     var record: String?
+
+    @Flag(help: "Also time ablation passes from the first and the last layer (see above).")
+    var ablations = false
 
     @Option(help: "Timed runs (after one untimed warm-up run).")
     var `repeat`: Int = 3
@@ -64,6 +69,7 @@ struct Bench: ParsableCommand {
             throw ValidationError("give --tokens N, --decode N and/or --tokenize-file F")
         }
         if let decode, decode < 1 { throw ValidationError("--decode must be at least 1") }
+        if ablations && tokens == nil { throw ValidationError("--ablations needs --tokens N") }
         if let tokens, tokens < 1 { throw ValidationError("--tokens must be at least 1") }
         if self.repeat < 1 { throw ValidationError("--repeat must be at least 1") }
     }
@@ -75,6 +81,7 @@ struct Bench: ParsableCommand {
         let (_, model) = try ModelLoading.load(self.model)
         let loaded = Loaded(model: model, seconds: Date().timeIntervalSince(loadStart), residentBytes: Memory.currentResidentBytes())
         if let tokens { try benchPrefill(tokens: tokens, loaded: loaded) }
+        if let tokens, ablations { try benchAblations(tokens: tokens, model: model) }
         if let decode { try benchDecode(steps: decode, promptTokens: tokens ?? 16, model: model) }
     }
 
@@ -163,8 +170,9 @@ struct Bench: ParsableCommand {
             if run > 0 { plainTimes.append(plain); boundTimes.append(projections) }
             Progress.note(note)
         }
-        let best = plainTimes.min()!, median = plainTimes.sorted()[plainTimes.count / 2]
+        let best = plainTimes.min()!, median = Self.median(plainTimes)
         let boundSeconds = boundTimes.min()!
+        let pairedRatio = Self.median(zip(plainTimes, boundTimes).map { $0 / $1 })
         let c = model.config
         print("model        \(self.model)  (D=\(c.hiddenSize), \(c.hiddenLayers) layers, \(c.memoryTokens) meta tokens)")
         print("prompt       \(tokens) tokens + \(c.memoryTokens) meta = \(tokens + c.memoryTokens) positions")
@@ -173,14 +181,49 @@ struct Bench: ParsableCommand {
         print(String(format: "load         %.2f s", loadSeconds))
         print(String(format: "prefill      best %.3f s, median %.3f s over %d runs", best, median, plainTimes.count))
         print(String(format: "throughput   %.0f tokens/s (best), %.0f tokens/s (median)", Double(tokens) / best, Double(tokens) / median))
-        print(String(format: "sgemm bound  %.3f s for the projections alone (prefill best = %.2f × that)", boundSeconds, best / boundSeconds))
+        print(String(format: "sgemm bound  %.3f s for the projections alone (prefill best = %.2f × that; median of the runs' ratios %.2f)",
+                     boundSeconds, best / boundSeconds, pairedRatio))
         if let record {
-            let recordedBest = recordedTimes.min()!, recordedMedian = recordedTimes.sorted()[recordedTimes.count / 2]
-            print("record       \(record) best " + String(format: "%.3f s = %.2f × plain (median %.3f s)", recordedBest, recordedBest / best, recordedMedian))
+            let recordedBest = recordedTimes.min()!, recordedMedian = Self.median(recordedTimes)
+            let pairedCost = Self.median(zip(recordedTimes, plainTimes).map { $0 / $1 })
+            print("record       \(record) best " + String(format: "%.3f s = %.2f × plain (median %.3f s; median of the runs' ratios %.2f)",
+                                                         recordedBest, recordedBest / best, recordedMedian, pairedCost))
         } else {
             print("record       nothing")
         }
         print(String(format: "memory       %.0f MiB resident after load, %.0f MiB peak", Double(rssAfterLoad) / 1048576, Double(Memory.peakResidentBytes()) / 1048576))
+    }
+
+    /// `--ablations`: branch-ablation passes as `report` runs them (`AblationRun`), from the first
+    /// and the last layer, each alternating with the sgemm bound of the projections it runs.
+    private func benchAblations(tokens: Int, model: HymbaModel) throws {
+        let ids = Self.syntheticPrompt(tokens: tokens, config: model.config)
+        let run = try AblationRun(model: model, ids: ids)
+        let last = model.config.hiddenLayers - 1
+        for layer in Set([0, last]).sorted() {
+            let ablation = Ablation(layer: layer, .attentionBranch)
+            let bound = ProjectionBound(model: model, rows: tokens, layers: layer..<model.config.hiddenLayers)
+            var times: [Double] = [], boundTimes: [Double] = []
+            for repetition in 0...self.repeat {
+                let start = Date()
+                _ = try run.loss(ablation)
+                let seconds = Date().timeIntervalSince(start)
+                let projections = bound.seconds()
+                if repetition > 0 { times.append(seconds); boundTimes.append(projections) }
+                Progress.note(String(format: "ablation from layer %d, %@ %d: %.3f s, sgemm bound %.3f s", layer,
+                                     repetition == 0 ? "warm-up" : "run", repetition, seconds, projections))
+            }
+            let best = times.min()!, boundBest = boundTimes.min()!
+            let paired = Self.median(zip(times, boundTimes).map { $0 / $1 })
+            print(String(format: "ablation     from layer %d (%@ and the LM head, then the loss): best %.3f s = %.2f × its sgemm bound %.3f s, %.0f%% of the sgemm rate (median of the runs' ratios %.2f)",
+                         layer, layer == last ? "that layer" : "layers \(layer)…\(last)", best, best / boundBest, boundBest,
+                         100 * boundBest / best, paired))
+        }
+    }
+
+    /// The middle value (the upper one of an even count).
+    private static func median(_ values: [Double]) -> Double {
+        values.sorted()[values.count / 2]
     }
 
     private func benchTokenizer(file: String) throws {
@@ -223,8 +266,9 @@ enum Memory {
     }
 }
 
-/// The sgemms of a plain prefill's projections over `rows` rows — every layer's in_proj,
-/// out_proj, gate/up and down, then the LM head — with weights as loaded and zero inputs. Each
+/// The sgemms of a plain prefill's projections over `rows` rows — the in_proj, out_proj, gate/up
+/// and down of every layer in `layers` (all by default), then the LM head — with weights as
+/// loaded and zero inputs. Each
 /// measurement writes into one output buffer allocated (and faulted in) before the clock starts
 /// and freed after it, so only the products are timed and the bound adds nothing to the peak
 /// memory of the prefills.
@@ -232,11 +276,11 @@ private struct ProjectionBound {
     private let rows: Int
     private let products: [(input: Matrix, weight: Matrix)]
 
-    init(model: HymbaModel, rows: Int) {
+    init(model: HymbaModel, rows: Int, layers: Range<Int>? = nil) {
         let c = model.config
         var products: [(Matrix, Matrix)] = []
         let hidden = Matrix(rows: rows, cols: c.hiddenSize), inner = Matrix(rows: rows, cols: c.innerSize)
-        for layer in model.weights.layers {
+        for layer in model.weights.layers[layers ?? 0..<c.hiddenLayers] {
             products.append((hidden, layer.inProj))
             products.append((inner, layer.outProj))
             products.append((hidden, layer.gateUp))
