@@ -24,6 +24,14 @@ final class HugePageFloatsTests: XCTestCase {
         XCTAssertEqual(HugePageFloats.concatenation(a, []), a)
     }
 
+    func testVstackKeepsRowOrderAndSkipsEmptyParts() {
+        let top = Matrix(rows: 2, cols: 3, storage: [1, 2, 3, 4, 5, 6])
+        let bottom = Matrix(rows: 1, cols: 3, storage: [7, 8, 9])
+        XCTAssertEqual(Matrix.vstack([top, Matrix(rows: 0, cols: 3), bottom]),
+                       Matrix(rows: 3, cols: 3, storage: [1, 2, 3, 4, 5, 6, 7, 8, 9]))
+        XCTAssertEqual(Matrix.vstack([]), Matrix(rows: 0, cols: 0))
+    }
+
     /// Advice is only ever given for whole 2 MiB pages inside the range.
     func testNoAdviceWithoutAWholeHugePage() {
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: 1 << 20, alignment: 4096)

@@ -119,6 +119,9 @@ final class ImplicitAttentionBlocks: @unchecked Sendable {   // concurrent tasks
         keyFactors = .allocate(capacity: l * k)
         out = .allocate(capacity: l * t)
         scratch = .allocate(capacity: tasks * groupWidth)
+        // The two (T, K) factor arrays are 5 MB each at 512 tokens and fresh for every layer.
+        _ = hl_advise_huge_pages(q, t * k * MemoryLayout<Float>.size)
+        _ = hl_advise_huge_pages(stacked, t * k * MemoryLayout<Float>.size)
     }
 
     deinit {

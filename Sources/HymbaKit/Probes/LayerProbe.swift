@@ -145,7 +145,13 @@ final class LayerProbe {
             // Real rows read the meta rows as keys: the implicit attention runs over all T rows'
             // Δ, B, C (the meta rows' from the meta recording) and reports rows M ..< T.
             let full = { (point: HookPoint, real: MatrixView) -> Matrix in
-                Matrix.vstack([self.recorder.meta!.tensors[point.key(layer: self.layer)]!.matrix, real.matrix])
+                let meta = self.recorder.meta!.tensors[point.key(layer: self.layer)]!.matrix
+                var stacked = Matrix(uninitializedHugeRows: meta.rows + real.rows, cols: real.cols)
+                stacked.withMutableView { all in
+                    meta.withView { all.rows(0..<meta.rows).copy(from: $0) }
+                    all.rows(meta.rows..<all.rows).copy(from: real)
+                }
+                return stacked
             }
             attention.run(delta: full(.ssmDt, ssm.delta), negA: recorder.negA(layer: layer), b: full(.ssmB, ssm.b),
                           c: full(.ssmC, ssm.c), firstQueryRow: firstRow,

@@ -80,7 +80,14 @@ public struct Matrix: Equatable, Sendable {
     public static func vstack(_ parts: [Matrix]) -> Matrix {
         guard let first = parts.first else { return Matrix(rows: 0, cols: 0) }
         precondition(parts.allSatisfy { $0.cols == first.cols }, "vstack: column counts differ")
-        return Matrix(rows: parts.reduce(0) { $0 + $1.rows }, cols: first.cols,
-                      storage: parts.flatMap(\.storage))
+        let count = parts.reduce(0) { $0 + $1.count }
+        let storage = HugePageFloats.make(count: count) { out in
+            var offset = 0
+            for part in parts where part.count > 0 {
+                part.storage.withUnsafeBufferPointer { (out.baseAddress! + offset).update(from: $0.baseAddress!, count: part.count) }
+                offset += part.count
+            }
+        }
+        return Matrix(rows: parts.reduce(0) { $0 + $1.rows }, cols: first.cols, storage: storage)
     }
 }
