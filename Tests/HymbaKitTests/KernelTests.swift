@@ -182,6 +182,44 @@ final class KernelPassTests: XCTestCase {
         }
     }
 
+    /// The packed factor rows of the SSM implicit attention's halving: any subset of the (n, c)
+    /// columns in any order, each read through its own channel and state, with and without the
+    /// per-channel weight, at every count up to two vectors and a tail, against float64.
+    func testPackedDecayRowMatchesDouble() {
+        let width = 40, states = 16
+        let upper = values(width, seed: 21).map { 3 + Double($0) }, lower = values(width, seed: 22).map { Double($0) }
+        let weightN = values(states, seed: 23), weightC = values(width, seed: 24)
+        for count in [1, 15, 16, 17, 33, 40] {
+            // Distinct columns in a scrambled order (263 is coprime to 640), so a lane reading a
+            // neighbour's channel or state shows.
+            let columns = (0..<count).map { ($0 * 263 + 17) % (width * states) }
+            let channelOf = columns.map { Int32($0 % width) }, stateOf = columns.map { Int32($0 / width) }
+            let rates = columns.map { -Float(1 + $0 % 7) / 4 * ($0 % 2 == 0 ? 1 : -1) }
+            for withChannelWeight in [false, true] {
+                let expected: [Double] = (0..<count).map { i in
+                    let c = Int(channelOf[i]), n = Int(stateOf[i])
+                    let weight = Double(weightN[n]) * (withChannelWeight ? Double(weightC[c]) : 1)
+                    return weight * Foundation.exp(Double(rates[i]) * (upper[c] - lower[c]))
+                }
+                for level in KernelLevel.supported {
+                    var x = [Float](repeating: .nan, count: count + 3)
+                    x.withUnsafeMutableBufferPointer { x in
+                        withChannelWeight
+                            ? hl_packed_decay_row(level, x.baseAddress, Int32(count), rates, channelOf, stateOf, upper, lower,
+                                                  weightN, weightC)
+                            : hl_packed_decay_row(level, x.baseAddress, Int32(count), rates, channelOf, stateOf, upper, lower,
+                                                  weightN, nil)
+                    }
+                    for i in 0..<count {
+                        XCTAssertEqual(Double(x[i]), expected[i], accuracy: 2e-6 * abs(expected[i]),
+                                       "column \(i) of \(count) at \(KernelLevel.name(of: level))")
+                    }
+                    XCTAssertTrue(x[count...].allSatisfy(\.isNaN), "wrote past the row at \(KernelLevel.name(of: level))")
+                }
+            }
+        }
+    }
+
     /// The scan at the 1.5B state size with a channel tail, an initial state and the gate, against
     /// the recurrence in float64.
     func testSelectiveScanMatchesDouble() {

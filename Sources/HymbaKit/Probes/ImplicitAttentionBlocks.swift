@@ -27,26 +27,29 @@ struct ImplicitAttentionInputs: @unchecked Sendable {
 /// for `p ≥ q`, and `D(p, q) = D(p, r) · D(r, q)` for `p ≥ r ≥ q`. Every factor below is a `D(p, q)`
 /// with `p ≥ q`: nothing overflows, and a product underflows only where the true value does.
 ///
-/// **Earlier blocks.** Rows come in blocks `I = [i0, i1)` of `blockRows` (L). For a key block
-/// `J = [j0, j1)` with `j1 ≤ i0`, the decay factors through both block boundaries,
-/// `D(i+1, j+1) = D(i+1, i0) · D(i0, j1) · D(j1, j+1)`, so with K = N·w columns k = (n, c), n-major,
+/// **Earlier rows.** Rows come in blocks `I = [i0, i1)` of `blockRows` (L). For a key `j < i0`
+/// the decay factors through the block's first row, `D(i+1, j+1) = D(i+1, i0) · D(i0, j+1)`, so
+/// with K = N·w columns k = (n, c), n-major,
 ///
 /// ```
-/// α[I, J] = scale · P_I · (Q_J ∘ G_IJ)ᵀ
-/// P_I[i, k] = C_i[n] · D(i+1, i0)          Q_J[j, k] = B_j[n] · Δ_j[c] · D(j1, j+1)          G_IJ[k] = D(i0, j1)
+/// α[I, j] = scale · P_I · R_I[j]ᵀ
+/// P_I[i, k] = C_i[n] · D(i+1, i0)          R_I[j, k] = B_j[n] · Δ_j[c] · D(i0, j+1)
 /// ```
-/// `Q_J` is kept for all later blocks. The `Q_J ∘ G_IJ` of all earlier blocks are stacked, and
-/// below them the block's own `Q_I ∘ H` (next paragraph), so block I takes one `L × i1 × K` sgemm;
-/// key blocks in front of the first whose `G_IJ` has not underflowed to all zeros are zero and
-/// left out.
+/// Both factors are ≤ 1 in size (times C or B·Δ), and `R_I[j]` underflows only where every
+/// `α[i, j]` of the block is below the smallest normal float anyway. `R_I` is computed afresh for
+/// every block, one exp per entry, rather than kept from earlier blocks and rescaled: the exps
+/// cost less than carrying a (T, K) array through memory for every block. The `R_I` rows are
+/// stacked, and below them the block's own `Q_I ∘ H` (next paragraph), so block I takes one
+/// `L × i1 × K` sgemm; key blocks of L rows in front of the first whose decay to the block
+/// `G_IJ[k] = D(i0, j1)` has not underflowed to all zeros are zero and left out.
 ///
 /// **The block itself.** Inside a block the pairs `j ≤ i` are factored *directly* where that is
 /// safe: per column, with `G_k = |A_k| · (cum[i1] − cum[i0])` the column's decay over the block,
 ///
 /// ```
-/// α[I, I] = scale · P_I · (Q_I ∘ H)ᵀ          H_k = exp(G_k) = 1 / D(i1, i0)
+/// α[I, I] = scale · P_I · (Q_I ∘ H)ᵀ          Q_I[j, k] = B_j[n] · Δ_j[c] · D(i1, j+1)          H_k = exp(G_k) = 1 / D(i1, i0)
 /// ```
-/// (`P_I`, `Q_I` as above, needed anyway). Then `Q_I ∘ H = B_j·Δ_j·exp(−A·(cum[j+1] − cum[i0]))`
+/// (`P_I` as above). Then `Q_I ∘ H = B_j·Δ_j·exp(−A·(cum[j+1] − cum[i0]))`
 /// lies in `[1, e^{G_k}]`·B·Δ and `P_I` in `[e^{−G_k}, 1]`·C, so for `G_k ≤ directSpan` (60) every
 /// factor is a normal float and the products (the lower triangle is what is read; the upper one,
 /// exp of positive numbers, is scratch never read) keep full precision. The other columns get
@@ -68,13 +71,14 @@ struct ImplicitAttentionInputs: @unchecked Sendable {
 /// with `concurrentPerform` when `parallel`; the sgemms run between the phases, from the calling
 /// thread, on OpenBLAS's own threads. The two never nest.
 ///
-/// Memory per group: `Q` and the stacked `Q ∘ G` for every row (2·T·K floats), `L × K` query
-/// factors, `2 · L × K` node factors and the `L × T` row buffer — never a T×T map.
+/// Memory per group: the stacked key factors of every row (T·K floats), `L × K` query factors,
+/// `2 · L × K` node factors and the `L × T` row buffer — never a T×T map.
 final class ImplicitAttentionBlocks: @unchecked Sendable {   // concurrent tasks write disjoint rows
-    /// Rows per block: the earlier-blocks sgemm is `L × i0 × K`, and stacking costs one pass over
-    /// `Q` per block (T²K / 2L in all); a block's own part is an `L × L × K` sgemm. Measured on the
-    /// 1.5B head shape with the earlier halving tree: 256 within 5 % (a little faster at T = 2176,
-    /// slower at 640), 64 is 25 % slower at T = 2176.
+    /// Rows per block: the earlier-rows sgemm is `L × i0 × K`, and their key factors cost one
+    /// pass over the earlier rows per block (T²K / 2L exps in all); a block's own part is an
+    /// `L × L × K` sgemm. Measured on the 1.5B head shape: 256 runs the big sgemm faster (123
+    /// against 108 GFLOP/s on one core at T = 640) but computes 20 % more of the wasted upper
+    /// triangle and doubles the halving, and is slower overall; 64 is 25 % slower at T = 2176.
     static let blockRows = 128
     /// The largest decay `|A|·ΣΔ` over a span of rows for which a column is factored directly
     /// over the span (factors within e^±60: normal floats, products far from overflow).
@@ -87,8 +91,7 @@ final class ImplicitAttentionBlocks: @unchecked Sendable {   // concurrent tasks
     private let tasks: Int                                  // parallel pieces per phase
 
     private let cum: UnsafeMutablePointer<Double>           // (T + 1, w) prefix sums of Δ
-    private let q: UnsafeMutablePointer<Float>              // (T, K) key factors; Q_J once block J is done
-    private let stacked: UnsafeMutablePointer<Float>        // (T, K) Q_J ∘ G_IJ for the current block
+    private let stacked: UnsafeMutablePointer<Float>        // (T, K) R_I, then Q_I ∘ H, for the current block
     private let gates: UnsafeMutablePointer<Float>          // (T / L + 1, K) G_IJ for the current block
     private let panel: UnsafeMutablePointer<Float>          // (L, K) query factors; P_I at the root
     private let queryFactors: UnsafeMutablePointer<Float>   // (L, K) a node's packed query factors
@@ -111,7 +114,6 @@ final class ImplicitAttentionBlocks: @unchecked Sendable {   // concurrent tasks
         tasks = parallel ? max(1, ProcessInfo.processInfo.activeProcessorCount) : 1
         let t = inputs.rows, l = self.blockRows, k = columns
         cum = .allocate(capacity: (t + 1) * groupWidth)
-        q = .allocate(capacity: t * k)
         stacked = .allocate(capacity: t * k)
         gates = .allocate(capacity: (t / l + 1) * k)
         panel = .allocate(capacity: l * k)
@@ -119,13 +121,12 @@ final class ImplicitAttentionBlocks: @unchecked Sendable {   // concurrent tasks
         keyFactors = .allocate(capacity: l * k)
         out = .allocate(capacity: l * t)
         scratch = .allocate(capacity: tasks * groupWidth)
-        // The two (T, K) factor arrays are 5 MB each at 512 tokens and fresh for every layer.
-        _ = hl_advise_huge_pages(q, t * k * MemoryLayout<Float>.size)
+        // The (T, K) factor array is 5 MB at 512 tokens and fresh for every layer.
         _ = hl_advise_huge_pages(stacked, t * k * MemoryLayout<Float>.size)
     }
 
     deinit {
-        cum.deallocate(); q.deallocate(); stacked.deallocate(); gates.deallocate(); panel.deallocate()
+        cum.deallocate(); stacked.deallocate(); gates.deallocate(); panel.deallocate()
         queryFactors.deallocate(); keyFactors.deallocate(); out.deallocate(); scratch.deallocate()
     }
 
@@ -171,16 +172,13 @@ final class ImplicitAttentionBlocks: @unchecked Sendable {   // concurrent tasks
 
     // MARK: - Blocks
 
-    /// The block's factors: `P_I` into `panel` (when `withQueries`), `Q_I` into `q[I]`, and
-    /// `Q_I ∘ H` into `stacked[I]` with `H_k = exp(G_k)` for the columns slow enough over the
-    /// block and 0 for the others, which are returned (nil when there are none) for `halve`.
+    /// The block's factors, when its rows are wanted (a block before the first wanted row has
+    /// nothing to do: later blocks compute their key factors afresh): `P_I` into `panel` and
+    /// `Q_I ∘ H` into `stacked[I]` with `H_k = exp(G_k)` for the columns slow enough over the block
+    /// and 0 for the others, which are returned (nil when there are none) for `halve`.
     private func blockFactors(_ block: Range<Int>, first: Int, withQueries: Bool) -> Columns? {
-        let k = columns, i0 = block.lowerBound, i1 = block.upperBound
-        parallelFor(block) { i, span in
-            if withQueries { queryRow(into: panel + (i - i0) * k, query: i, boundary: i0, first: first, span: span) }
-            keyRow(into: q + i * k, key: i, boundary: i1, first: first, span: span)
-        }
         guard withQueries else { return nil }
+        let k = columns, i0 = block.lowerBound, i1 = block.upperBound
         let all = Columns(group: self, first: first, indices: Array(0..<k))
         let decay = all.spans(from: i0, to: i1)
         let growth = keyFactors                  // K floats of scratch until `halve` runs
@@ -194,8 +192,10 @@ final class ImplicitAttentionBlocks: @unchecked Sendable {   // concurrent tasks
             }
         }
         hl_exp_in_place(KernelLevel.best, growth, k)
-        parallelFor(block) { j, _ in
-            hl_multiply(KernelLevel.best, stacked + j * k, q + j * k, growth, k)
+        parallelFor(block) { i, span in
+            queryRow(into: panel + (i - i0) * k, query: i, boundary: i0, first: first, span: span)
+            keyRow(into: stacked + i * k, key: i, boundary: i1, first: first, span: span)
+            hl_multiply(KernelLevel.best, stacked + i * k, stacked + i * k, growth, k)
         }
         return fast.isEmpty ? nil : all.subset(fast)
     }
@@ -205,11 +205,11 @@ final class ImplicitAttentionBlocks: @unchecked Sendable {   // concurrent tasks
     private func halve(_ node: Range<Int>, columns: Columns, blockStart i0: Int, scale: Float) {
         let t = inputs.rows, kk = columns.count, a = node.lowerBound, b = node.upperBound, m = a + node.count / 2
         // Across m: C_i·D(i+1, m) for queries in [m, b), B_j·Δ_j·D(m, j+1) for keys in [a, m).
-        parallelFor(m..<b, columns: kk) { i, span in
-            columns.fill(self.queryFactors + (i - m) * kk, row: i, upper: i + 1, lower: m, weight: .query, span: span)
+        parallelFor(m..<b, columns: kk) { i, _ in
+            columns.fill(self.queryFactors + (i - m) * kk, row: i, upper: i + 1, lower: m, weight: .query)
         }
-        parallelFor(a..<m, columns: kk) { j, span in
-            columns.fill(self.keyFactors + (j - a) * kk, row: j, upper: m, lower: j + 1, weight: .key, span: span)
+        parallelFor(a..<m, columns: kk) { j, _ in
+            columns.fill(self.keyFactors + (j - a) * kk, row: j, upper: m, lower: j + 1, weight: .key)
         }
         BLAS.sgemm(transA: false, transB: true, m: b - m, n: m - a, k: kk, alpha: scale,
                    a: queryFactors, lda: kk, b: keyFactors, ldb: kk, beta: 1, c: out + (m - i0) * t + a, ldc: t)
@@ -231,9 +231,9 @@ final class ImplicitAttentionBlocks: @unchecked Sendable {   // concurrent tasks
     /// r: `C_i·D(i+1, r+1)` (≤ 1) times `B_j·Δ_j / D(j+1, r+1)` (≤ e^directSpan).
     private func direct(_ node: Range<Int>, columns: Columns, blockStart i0: Int, scale: Float) {
         let t = inputs.rows, kk = columns.count, a = node.lowerBound, reference = a + 1
-        parallelFor(node, columns: kk) { i, span in
-            columns.fill(self.queryFactors + (i - a) * kk, row: i, upper: i + 1, lower: reference, weight: .query, span: span)
-            columns.fill(self.keyFactors + (i - a) * kk, row: i, upper: i + 1, lower: reference, weight: .inverseKey, span: span)
+        parallelFor(node, columns: kk) { i, _ in
+            columns.fill(self.queryFactors + (i - a) * kk, row: i, upper: i + 1, lower: reference, weight: .query)
+            columns.fill(self.keyFactors + (i - a) * kk, row: i, upper: i + 1, lower: reference, weight: .inverseKey)
         }
         BLAS.sgemm(transA: false, transB: true, m: node.count, n: node.count, k: kk, alpha: scale,
                    a: queryFactors, lda: kk, b: keyFactors, ldb: kk, beta: 1, c: out + (a - i0) * t + a, ldc: t)
@@ -244,18 +244,20 @@ final class ImplicitAttentionBlocks: @unchecked Sendable {   // concurrent tasks
         let group: ImplicitAttentionBlocks
         let first: Int
         let indices: [Int]
-        private let states: [Int]          // n of each column
-        private let channels: [Int]        // c of each column (offset in the group)
+        private let states: [Int32]        // n of each column
+        private let channels: [Int32]      // c of each column (offset in the group)
         private let rates: [Float]         // A[first + c, n]
+        private let growthRates: [Float]   // −A[first + c, n], for factors that divide by a decay
 
         init(group: ImplicitAttentionBlocks, first: Int, indices: [Int]) {
             self.group = group
             self.first = first
             self.indices = indices
             let w = group.groupWidth, inputs = group.inputs
-            states = indices.map { $0 / w }
-            channels = indices.map { $0 % w }
+            states = indices.map { Int32($0 / w) }
+            channels = indices.map { Int32($0 % w) }
             rates = indices.map { inputs.negA[($0 / w) * inputs.width + first + $0 % w] }
+            growthRates = rates.map { -$0 }
         }
 
         var count: Int { indices.count }
@@ -268,30 +270,24 @@ final class ImplicitAttentionBlocks: @unchecked Sendable {   // concurrent tasks
         /// `|A_k| · (cum[upper] − cum[lower])` per column: its decay over that span.
         func spans(from lower: Int, to upper: Int) -> [Float] {
             let w = group.groupWidth, high = group.cum + upper * w, low = group.cum + lower * w
-            return (0..<count).map { -rates[$0] * Float(high[channels[$0]] - low[channels[$0]]) }
+            return (0..<count).map { -rates[$0] * Float(high[Int(channels[$0])] - low[Int(channels[$0])]) }
         }
 
         enum Weight { case query, key, inverseKey }
 
         /// `x[·] = weight · exp(±A·(cum[upper] − cum[lower]))` for every column: `.query` C_row[n]
         /// with the decay, `.key` B_row[n]·Δ_row[c] with the decay, `.inverseKey` B_row[n]·Δ_row[c]
-        /// divided by it. `span` holds w floats of scratch.
-        func fill(_ x: UnsafeMutablePointer<Float>, row: Int, upper: Int, lower: Int, weight: Weight,
-                  span: UnsafeMutablePointer<Float>) {
+        /// divided by it (the `hl_packed_decay_row` kernel).
+        func fill(_ x: UnsafeMutablePointer<Float>, row: Int, upper: Int, lower: Int, weight: Weight) {
             let w = group.groupWidth, inputs = group.inputs
             let high = group.cum + upper * w, low = group.cum + lower * w
-            for c in 0..<w { span[c] = Float(high[c] - low[c]) }
-            let sign: Float = weight == .inverseKey ? -1 : 1
-            for index in 0..<count { x[index] = sign * rates[index] * span[channels[index]] }
-            hl_exp_in_place(KernelLevel.best, x, count)
-            switch weight {
-            case .query:
-                let cRow = inputs.c + row * inputs.states
-                for index in 0..<count { x[index] *= cRow[states[index]] }
-            case .key, .inverseKey:
-                let bRow = inputs.b + row * inputs.states, dRow = inputs.delta + row * inputs.width + first
-                for index in 0..<count { x[index] *= bRow[states[index]] * dRow[channels[index]] }
-            }
+            let weightN = (weight == .query ? inputs.c : inputs.b) + row * inputs.states
+            let weightC = weight == .query ? nil : inputs.delta + row * inputs.width + first
+            (weight == .inverseKey ? growthRates : rates).withUnsafeBufferPointer { r in
+            channels.withUnsafeBufferPointer { channelOf in states.withUnsafeBufferPointer { stateOf in
+                hl_packed_decay_row(KernelLevel.best, x, Int32(count), r.baseAddress, channelOf.baseAddress,
+                                    stateOf.baseAddress, high, low, weightN, weightC)
+            }}}
         }
 
         /// α's diagonal at `row` over these columns: Σ C_row[n]·B_row[n]·Δ_row[c] (no decay).
@@ -300,12 +296,15 @@ final class ImplicitAttentionBlocks: @unchecked Sendable {   // concurrent tasks
             let cRow = inputs.c + row * inputs.states, bRow = inputs.b + row * inputs.states
             let dRow = inputs.delta + row * inputs.width + first
             var sum: Float = 0
-            for index in 0..<count { sum += cRow[states[index]] * bRow[states[index]] * dRow[channels[index]] }
+            for index in 0..<count {
+                let n = Int(states[index])
+                sum += cRow[n] * bRow[n] * dRow[Int(channels[index])]
+            }
             return sum
         }
     }
 
-    /// `out[I, 0..<i1] = scale · P_I · [Q_J ∘ G_IJ for J < I; Q_I ∘ H]ᵀ` — the earlier blocks and
+    /// `out[I, 0..<i1] = scale · P_I · [R_I; Q_I ∘ H]ᵀ` — the earlier rows and
     /// the block's own direct part in one sgemm, from the first block whose `G_IJ` has not
     /// underflowed to all zeros; zeros before it.
     private func product(_ rows: Range<Int>, first: Int, scale: Float) {
@@ -318,8 +317,8 @@ final class ImplicitAttentionBlocks: @unchecked Sendable {   // concurrent tasks
         while live < blocks, !(0..<k).contains(where: { gates[live * k + $0] != 0 }) { live += 1 }
         let j0 = live * l
         for r in 0..<rows.count { (out + r * t).update(repeating: 0, count: j0) }
-        parallelFor(j0..<i0) { j, _ in
-            hl_multiply(KernelLevel.best, stacked + j * k, q + j * k, gates + (j / l) * k, k)
+        parallelFor(j0..<i0) { j, span in
+            keyRow(into: stacked + j * k, key: j, boundary: i0, first: first, span: span)
         }
         BLAS.sgemm(transA: false, transB: true, m: rows.count, n: i1 - j0, k: k, alpha: scale,
                    a: panel, lda: k, b: stacked + j0 * k, ldb: k, c: out + j0, ldc: t)
