@@ -72,7 +72,7 @@ struct ImplicitAttentionInputs: @unchecked Sendable {
 /// thread, on OpenBLAS's own threads. The two never nest.
 ///
 /// Memory per group: the stacked key factors of every row (T·K floats), `L × K` query factors,
-/// `2 · L × K` node factors and the `L × T` row buffer — never a T×T map.
+/// `2 · L × K` node factors and the `L × T` row buffer with its transpose — never a T×T map.
 final class ImplicitAttentionBlocks: @unchecked Sendable {   // concurrent tasks write disjoint rows
     /// Rows per block: the earlier-rows sgemm is `L × i0 × K`, and their key factors cost one
     /// pass over the earlier rows per block (T²K / 2L exps in all); a block's own part is an
@@ -97,6 +97,7 @@ final class ImplicitAttentionBlocks: @unchecked Sendable {   // concurrent tasks
     private let queryFactors: UnsafeMutablePointer<Float>   // (L, K) a node's packed query factors
     private let keyFactors: UnsafeMutablePointer<Float>     // (L, K) a node's packed key factors
     private let out: UnsafeMutablePointer<Float>            // (L, T) the block's rows
+    private let transposed: UnsafeMutablePointer<Float>     // (T, L) the block's product, keys by queries
     private let scratch: UnsafeMutablePointer<Float>        // (tasks, w) per-task spans
 
     /// Workspace for groups of `groupWidth` consecutive channels over `inputs`.
@@ -120,6 +121,7 @@ final class ImplicitAttentionBlocks: @unchecked Sendable {   // concurrent tasks
         queryFactors = .allocate(capacity: l * k)
         keyFactors = .allocate(capacity: l * k)
         out = .allocate(capacity: l * t)
+        transposed = .allocate(capacity: t * l)
         scratch = .allocate(capacity: tasks * groupWidth)
         // The (T, K) factor array is 5 MB at 512 tokens and fresh for every layer.
         _ = hl_advise_huge_pages(stacked, t * k * MemoryLayout<Float>.size)
@@ -127,7 +129,7 @@ final class ImplicitAttentionBlocks: @unchecked Sendable {   // concurrent tasks
 
     deinit {
         cum.deallocate(); stacked.deallocate(); gates.deallocate(); panel.deallocate()
-        queryFactors.deallocate(); keyFactors.deallocate(); out.deallocate(); scratch.deallocate()
+        queryFactors.deallocate(); keyFactors.deallocate(); out.deallocate(); transposed.deallocate(); scratch.deallocate()
     }
 
     /// Computes `scale · Σ_{c ∈ [first, first + w)} α_c` and hands every row `i ≥ firstRow`
@@ -320,8 +322,13 @@ final class ImplicitAttentionBlocks: @unchecked Sendable {   // concurrent tasks
         parallelFor(j0..<i0) { j, span in
             keyRow(into: stacked + j * k, key: j, boundary: i0, first: first, span: span)
         }
-        BLAS.sgemm(transA: false, transB: true, m: rows.count, n: i1 - j0, k: k, alpha: scale,
-                   a: panel, lda: k, b: stacked + j0 * k, ldb: k, c: out + j0, ldc: t)
+        // Computed as its transpose, keys by queries: OpenBLAS runs this shape (M = i1 − j0 up to
+        // T, N = L) about 12 % faster on one core than L × (i1 − j0) at the 1.5B head shape,
+        // transposing copy included.
+        let b = rows.count
+        BLAS.sgemm(transA: false, transB: true, m: i1 - j0, n: b, k: k, alpha: scale,
+                   a: stacked + j0 * k, lda: k, b: panel, ldb: k, c: transposed, ldc: b)
+        BLAS.transpose(rows: i1 - j0, cols: b, a: transposed, lda: b, b: out + j0, ldb: t)
     }
 
     // MARK: - Rows of the factors

@@ -31,6 +31,13 @@ public enum BLAS {
                     a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
+    /// `B = Aᵀ` for a row-major `A` `(rows, cols)` into a row-major `B` `(cols, rows)`, with row
+    /// strides `lda` and `ldb` (OpenBLAS's blocked `cblas_somatcopy`).
+    static func transpose(rows: Int, cols: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafeMutablePointer<Float>, ldb: Int) {
+        guard rows > 0, cols > 0 else { return }
+        cblas_somatcopy(CblasRowMajor, CblasTrans, Int32(rows), Int32(cols), 1, a, Int32(lda), b, Int32(ldb))
+    }
+
     /// `y = alpha · A · x + beta · y` for a row-major `A` `(m, n)` with contiguous `x` `(n)` and
     /// `y` `(m)`: one matrix–vector product. A decode step's projections are these (one row), and
     /// they are bound by reading `A` once; sgemv streams it, where an sgemm with one row packs it.
