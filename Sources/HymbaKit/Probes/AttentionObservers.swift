@@ -12,8 +12,12 @@ final class DenseMapCollector: AttentionRowObserver, @unchecked Sendable {
         self.heads = heads
         self.rows = rows
         slotOfHead = Dictionary(uniqueKeysWithValues: heads.enumerated().map { ($1, $0) })
-        maps = .allocate(capacity: heads.count * rows * rows)
-        maps.initialize(repeating: 0, count: heads.count * rows * rows)
+        let count = heads.count * rows * rows
+        maps = .allocate(capacity: count)
+        let target = UnsafeSendableMutablePointer(maps)
+        ParallelRows.forEachChunk(rows: count, floatsPerRow: 1) { range in
+            (target.pointer + range.lowerBound).initialize(repeating: 0, count: range.count)
+        }
         if let metaRows {
             let m = metaRows.shape[1]
             precondition(metaRows.shape == [heads.count, m, m] && m <= rows, "meta rows \(metaRows.shape) for \(heads.count) maps of \(rows) rows")
@@ -42,8 +46,11 @@ final class DenseMapCollector: AttentionRowObserver, @unchecked Sendable {
     }
 
     var tensor: Tensor {
-        Tensor(shape: [heads.count, rows, rows],
-               floats: Array(UnsafeBufferPointer(start: maps, count: heads.count * rows * rows)))
+        let source = UnsafeSendablePointer(maps)
+        return Tensor(shape: [heads.count, rows, rows],
+                      floats: ParallelCopy.array(count: heads.count * rows * rows) { range, base in
+                          (base + range.lowerBound).update(from: source.pointer + range.lowerBound, count: range.count)
+                      })
     }
 }
 

@@ -41,11 +41,19 @@ struct MatrixView {
 
     /// A copy as a `Matrix` (what a recording keeps).
     var matrix: Matrix {
-        var out = Matrix(rows: rows, cols: cols)
-        out.storage.withUnsafeMutableBufferPointer { target in
-            for r in 0..<rows { (target.baseAddress! + r * cols).update(from: row(r), count: cols) }
+        // Not zeroed first (every entry is copied over), and copied on all cores when large: a
+        // recording takes many of these (see `ParallelCopy`).
+        let cols = self.cols
+        let storage = [Float](unsafeUninitializedCapacity: rows * cols) { buffer, initialized in
+            if let base = buffer.baseAddress {
+                let target = UnsafeSendableMutablePointer(base)
+                ParallelRows.forEachChunk(rows: rows, floatsPerRow: cols) { range in
+                    for r in range { (target.pointer + r * cols).update(from: row(r), count: cols) }
+                }
+            }
+            initialized = rows * cols
         }
-        return out
+        return Matrix(rows: rows, cols: cols, storage: storage)
     }
 
     /// Sets every element to `value`.

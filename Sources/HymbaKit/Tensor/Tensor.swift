@@ -29,7 +29,22 @@ public struct Tensor: Equatable, Sendable {
     init(stackingRowsOf top: Tensor, _ bottom: Tensor) {
         precondition(top.shape.dropFirst() == bottom.shape.dropFirst() && !top.shape.isEmpty,
                      "stacking \(top.shape) on \(bottom.shape)")
-        self.init(shape: [top.shape[0] + bottom.shape[0]] + top.shape.dropFirst(), floats: top.floats + bottom.floats)
+        let a = top.floats, b = bottom.floats
+        let stacked = a.withUnsafeBufferPointer { ap in
+            b.withUnsafeBufferPointer { bp in
+                let first = ap.baseAddress.map(UnsafeSendablePointer.init), second = bp.baseAddress.map(UnsafeSendablePointer.init)
+                return ParallelCopy.array(count: a.count + b.count) { range, base in
+                    let aEnd = min(range.upperBound, a.count), bStart = max(range.lowerBound, a.count)
+                    if let first, range.lowerBound < aEnd {
+                        (base + range.lowerBound).update(from: first.pointer + range.lowerBound, count: aEnd - range.lowerBound)
+                    }
+                    if let second, bStart < range.upperBound {
+                        (base + bStart).update(from: second.pointer + (bStart - a.count), count: range.upperBound - bStart)
+                    }
+                }
+            }
+        }
+        self.init(shape: [top.shape[0] + bottom.shape[0]] + top.shape.dropFirst(), floats: stacked)
     }
 
     public var dtype: DType {
